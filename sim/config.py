@@ -1,0 +1,367 @@
+"""Typed configuration schema, validation with one-line errors, and the config factory.
+
+The YAML files under ``configs/`` are the single source of default *values*; the
+dataclasses here are the single source of *types, units and allowed ranges*. Every
+value is checked before any simulation starts: a wrong value raises
+:class:`ConfigError` whose message names the field, the value and what is allowed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import typing
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+
+import yaml
+
+
+class ConfigError(ValueError):
+    """A configuration value is missing, unknown or outside its allowed range."""
+
+
+def spec(lo: float | None = None, hi: float | None = None, *, choices=None, unit: str = "",
+         doc: str = ""):
+    """Field metadata: allowed closed range ``[lo, hi]`` or ``choices``, unit and meaning."""
+    return field(metadata={"lo": lo, "hi": hi, "choices": choices, "unit": unit, "doc": doc})
+
+
+# --------------------------------------------------------------------------- schema
+
+
+@dataclass(frozen=True)
+class CountryConfig:
+    """Per-country law, justice and enforcement parameters (core countries only)."""
+
+    penalty_years: float = spec(0, 100, unit="years",
+                                doc="maximum prison sentence for trafficking under national law")
+    conviction_rate: float = spec(0, 1, doc="P(conviction | case charged and tried)")
+    court_cases_per_day: float = spec(0, 1000, unit="cases/day",
+                                      doc="court throughput for trafficking cases")
+    bribe_acceptance: float = spec(0, 1, doc="P(a detecting unit accepts a bribe)")
+    patrols: int = spec(0, 100_000, unit="units", doc="mobile patrol units")
+    border_posts: bool = spec(doc="staff a post on this country's side of each official crossing")
+    livelihood: float = spec(0, 1, doc="baseline legal income index of border communities")
+    trust: float = spec(0, 1, doc="initial community trust in the state")
+
+
+@dataclass(frozen=True)
+class CommodityConfig:
+    """One trafficked commodity, defined as data."""
+
+    unit: str = spec(choices=("kg", "L"), doc="unit of quantity")
+    sources: list[str] = spec(doc="site names where loads are picked up")
+    destinations: list[str] = spec(doc="site names where loads are delivered")
+    value_at_source_usd: float = spec(0, 1e7, unit="USD/unit")
+    value_at_destination_usd: float = spec(0, 1e7, unit="USD/unit")
+    load_median: float = spec(1e-3, 1e6, unit="unit/trip", doc="median load per courier trip")
+    load_sigma: float = spec(0, 3, doc="lognormal sigma of the load per trip")
+    penalty_weight: float = spec(0, 1, doc="share of the national maximum penalty that applies")
+    livelihood_goods: bool = spec(doc="seizures hit border-community livelihoods (erode trust)")
+    organisations: int = spec(1, 10_000, doc="trafficking organisations for this commodity")
+    couriers_per_organisation: int = spec(1, 1_000_000, doc="target couriers per organisation")
+    rest_days: int = spec(0, 3650, unit="days", doc="days a courier waits between trips")
+    value_of_time_usd_per_hour: float = spec(0, 1e7, unit="USD/h",
+                                             doc="cost an organisation puts on one hour en route")
+
+
+@dataclass(frozen=True)
+class ScenarioConfig:
+    """A region, its countries and its commodities."""
+
+    name: str = spec(doc="scenario name")
+    region: str = spec(choices=("west_africa", "central_asia", "toy"))
+    cell_km: float = spec(2, 200, unit="km", doc="grid cell edge length")
+    recruitable_per_settlement: int = spec(0, 10_000_000, unit="people",
+                                           doc="people per settlement who could be recruited")
+    countries: dict[str, CountryConfig] = spec(doc="per core country (ISO3) parameters")
+    commodities: dict[str, CommodityConfig] = spec(doc="commodities by name")
+
+
+@dataclass(frozen=True)
+class MechanismConfig:
+    """Behavioural and institutional mechanism parameters shared by all scenarios."""
+
+    # movement
+    road_speed_kmh: float = spec(1, 150, unit="km/h", doc="courier speed on corridor cells")
+    offroad_speed_kmh: float = spec(0.5, 150, unit="km/h", doc="courier speed off corridors")
+    travel_hours_per_day: float = spec(1, 24, unit="h/day")
+    # route choice
+    risk_aversion: float = spec(0, 100, doc="weight on expected loss in route cost")
+    prison_year_cost_usd: float = spec(0, 1e9, unit="USD/year",
+                                       doc="cost an organisation puts on one expected prison-year")
+    route_noise: float = spec(0, 100, doc="spread of route choice around the least-cost route")
+    replan_interval_days: int = spec(1, 3650, unit="days")
+    # learning
+    risk_learning_rate: float = spec(0, 1, doc="perceived detection added at a seizure cell")
+    risk_memory_radius_km: float = spec(0, 2000, unit="km")
+    risk_memory_decay_per_day: float = spec(0, 1, unit="1/day")
+    gossip_weight: float = spec(0, 1, doc="weight of other organisations' seizures")
+    # detection
+    post_detection_prob: float = spec(0, 1, doc="P(detect) per passage through a staffed post")
+    patrol_detection_prob: float = spec(0, 1, doc="P(detect) per cell passage under one patrol")
+    patrol_radius_cells: int = spec(0, 20, unit="cells")
+    patrol_moves_per_day: int = spec(0, 100, unit="cells/day")
+    patrol_border_focus: float = spec(0, 1000, doc="patrol preference for border cells")
+    patrol_intel_weight: float = spec(0, 1e6, doc="patrol preference for recent seizure areas")
+    tip_detection_prob: float = spec(0, 1, doc="P(detect) per passage near a fully trusting community")
+    tip_radius_km: float = spec(0, 1000, unit="km")
+    bribe_share: float = spec(0, 1, doc="bribe paid at a corrupt detection, share of load value")
+    escape_prob: float = spec(0, 1, doc="P(escape | detected) away from borders")
+    escape_across_border_prob: float = spec(0, 1,
+                                            doc="P(escape | detected) where pursuit stops at a border")
+    pursuit_distance_km: float = spec(0, 1000, unit="km")
+    # communities and recruitment
+    recruitment_rate_per_day: float = spec(0, 1, unit="1/day")
+    quit_rate_per_day: float = spec(0, 1, unit="1/day")
+    return_to_trade_prob: float = spec(0, 1, doc="P(a released courier goes back to the trade)")
+    courier_fee_share: float = spec(0, 1, doc="courier's fee, share of delivered load value")
+    legal_income_usd_per_day: float = spec(0, 1e6, unit="USD/day",
+                                           doc="legal income per person, for the profit signal")
+    trust_recovery_per_day: float = spec(0, 1, unit="1/day")
+    trust_loss_per_seizure: float = spec(0, 1)
+    community_radius_km: float = spec(0, 2000, unit="km",
+                                      doc="reach of a community (recruitment, tips, seizures felt)")
+    # justice
+    investigation_days: int = spec(0, 3650, unit="days")
+    mla_delay_days: int = spec(0, 36500, unit="days",
+                               doc="extra delay for cases needing mutual legal assistance")
+    charge_prob: float = spec(0, 1, doc="P(a case is charged) at baseline evidence quality")
+    court_feedback: float = spec(0, 1, doc="evidence-quality gain per decided case")
+    sentence_fraction: float = spec(0, 1, doc="mean sentence as share of the maximum penalty")
+    # organisations and armed groups
+    leaders_per_organisation: int = spec(1, 1000)
+    armed_toll_share: float = spec(0, 1, doc="share of load value taxed per cell at intensity 1")
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Everything a run depends on: the model is a function of this and a seed."""
+
+    seed: int = spec(0, 2**63 - 1)
+    steps: int = spec(1, 36_500, unit="days")
+    engine: str = spec(choices=("numba", "python"), doc="kernel implementation")
+    scenario: ScenarioConfig = spec()
+    model: MechanismConfig = spec()
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def _describe(meta: dict) -> str:
+    if meta.get("choices"):
+        return "one of " + ", ".join(repr(c) for c in meta["choices"])
+    lo, hi = meta.get("lo"), meta.get("hi")
+    if lo is None and hi is None:
+        return "any value"
+    return f"in [{lo:g}, {hi:g}]"
+
+
+def _convert(value: Any, tp: Any, meta: dict, path: str) -> Any:
+    origin = typing.get_origin(tp)
+    if dataclasses.is_dataclass(tp):
+        return from_dict(tp, value, path)
+    if origin is dict:
+        if not isinstance(value, dict) or not value:
+            raise ConfigError(f"{path} = {value!r} is not allowed: must be a non-empty mapping")
+        _, vtp = typing.get_args(tp)
+        return {str(k): _convert(v, vtp, meta, f"{path}.{k}") for k, v in value.items()}
+    if origin is list:
+        if isinstance(value, str) or not isinstance(value, (list, tuple)) or not value:
+            raise ConfigError(f"{path} = {value!r} is not allowed: must be a non-empty list")
+        (itp,) = typing.get_args(tp)
+        return [_convert(v, itp, meta, f"{path}[{i}]") for i, v in enumerate(value)]
+    if tp is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(f"{path} = {value!r} is not allowed: must be true or false")
+        return value
+    if tp is int:
+        ok = isinstance(value, int) and not isinstance(value, bool)
+        if not ok:
+            raise ConfigError(f"{path} = {value!r} is not allowed: must be an integer "
+                              f"{_describe(meta)}")
+        return _check_range(value, meta, path, "an integer")
+    if tp is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(f"{path} = {value!r} is not allowed: must be a number "
+                              f"{_describe(meta)}")
+        value = float(value)
+        if not math.isfinite(value):
+            raise ConfigError(f"{path} = {value!r} is not allowed: must be a finite number "
+                              f"{_describe(meta)}")
+        return _check_range(value, meta, path, "a number")
+    if tp is str:
+        if not isinstance(value, str) or not value:
+            raise ConfigError(f"{path} = {value!r} is not allowed: must be a non-empty string")
+        if meta.get("choices") and value not in meta["choices"]:
+            raise ConfigError(f"{path} = {value!r} is not allowed: must be {_describe(meta)}")
+        return value
+    raise TypeError(f"unsupported schema type {tp!r} at {path}")  # schema bug, not user input
+
+
+def _check_range(value, meta: dict, path: str, kind: str):
+    lo, hi = meta.get("lo"), meta.get("hi")
+    if (lo is not None and value < lo) or (hi is not None and value > hi):
+        raise ConfigError(f"{path} = {value!r} is not allowed: must be {kind} {_describe(meta)}")
+    return value
+
+
+def from_dict(cls, data: Any, path: str = ""):
+    """Build dataclass ``cls`` from a plain mapping, validating every field.
+
+    Raises
+    ------
+    ConfigError
+        On a missing field, an unknown field, a wrong type or an out-of-range value; the
+        message is one line naming the dotted field path, the value and what is allowed.
+    """
+    where = path or "config"
+    if not isinstance(data, dict):
+        raise ConfigError(f"{where} = {data!r} is not allowed: must be a mapping")
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = sorted(set(data) - set(fields))
+    if unknown:
+        raise ConfigError(f"{_join(path, unknown[0])} is not a known field; allowed fields of "
+                          f"{where}: {', '.join(fields)}")
+    kwargs = {}
+    for name, f in fields.items():
+        fpath = _join(path, name)
+        if name not in data or data[name] is None:
+            raise ConfigError(f"{fpath} is missing: must be given ({_describe(f.metadata)})")
+        kwargs[name] = _convert(data[name], hints[name], dict(f.metadata), fpath)
+    return cls(**kwargs)
+
+
+def _join(path: str, name: str) -> str:
+    return f"{path}.{name}" if path else name
+
+
+def to_dict(config) -> dict:
+    """Plain nested dict of a config dataclass (inverse of :func:`from_dict`)."""
+    return dataclasses.asdict(config)
+
+
+def flatten(config) -> dict[str, Any]:
+    """Flat ``{"dotted.path": value}`` view of a config (lists joined with ``|``)."""
+    out: dict[str, Any] = {}
+
+    def walk(node, prefix):
+        if isinstance(node, dict):
+            for k, v in node.items():
+                walk(v, f"{prefix}.{k}" if prefix else str(k))
+        elif isinstance(node, list):
+            out[prefix] = "|".join(str(v) for v in node)
+        else:
+            out[prefix] = node
+
+    walk(to_dict(config), "")
+    return out
+
+
+def field_specs(cls=ModelConfig, prefix: str = "") -> dict[str, dict]:
+    """Dotted path -> metadata (range, unit, doc) for every numeric leaf of the schema.
+
+    Dict-valued fields (countries, commodities) are skipped: their keys depend on the
+    scenario. Used by documentation and by sensitivity analysis to check parameter bounds.
+    """
+    out = {}
+    hints = typing.get_type_hints(cls)
+    for f in dataclasses.fields(cls):
+        tp = hints[f.name]
+        p = _join(prefix, f.name)
+        if dataclasses.is_dataclass(tp):
+            out.update(field_specs(tp, p))
+        elif tp in (int, float, bool, str):
+            out[p] = {"type": tp.__name__, **f.metadata}
+    return out
+
+
+# --------------------------------------------------------------------------- factory
+
+
+def _read_yaml(*parts: str) -> dict:
+    node = resources.files("configs")
+    for p in parts:
+        node = node / p
+    if not node.is_file():
+        raise ConfigError(f"{parts[0]} = {parts[-1].removesuffix('.yaml')!r} is not allowed: "
+                          f"no such file configs/{'/'.join(parts)}; available: "
+                          f"{', '.join(available(parts[0]))}")
+    with node.open("r", encoding="utf-8") as fh:
+        return yaml.safe_load(fh) or {}
+
+
+def available(group: str) -> list[str]:
+    """Names of the YAML files shipped in config group ``group`` (e.g. ``"scenario"``)."""
+    folder = resources.files("configs") / group
+    return sorted(p.name.removesuffix(".yaml") for p in folder.iterdir()
+                  if p.name.endswith(".yaml"))
+
+
+def set_dotted(data: dict, dotted: str, value: Any) -> None:
+    """Set ``data["a"]["b"] = value`` for ``dotted == "a.b"``; unknown paths raise ConfigError."""
+    keys = dotted.split(".")
+    node = data
+    for i, k in enumerate(keys[:-1]):
+        if not isinstance(node, dict) or k not in node:
+            raise ConfigError(f"{'.'.join(keys[: i + 1])} is not a known field "
+                              f"(while setting {dotted}={value!r})")
+        node = node[k]
+    if not isinstance(node, dict) or keys[-1] not in node:
+        raise ConfigError(f"{dotted} is not a known field (while setting {dotted}={value!r})")
+    node[keys[-1]] = value
+
+
+def config_dict(scenario: str = "west_africa", *, model: str = "default", seed: int = 0,
+                steps: int = 365, engine: str = "numba",
+                overrides: dict[str, Any] | None = None) -> dict:
+    """Plain dict of a full model config composed from the shipped YAML plus overrides."""
+    data = {
+        "seed": seed,
+        "steps": steps,
+        "engine": engine,
+        "scenario": _read_yaml("scenario", f"{scenario}.yaml"),
+        "model": _read_yaml("model", f"{model}.yaml"),
+    }
+    for k, v in (overrides or {}).items():
+        set_dotted(data, k, v)
+    return data
+
+
+def make_config(scenario: str = "west_africa", **kwargs) -> ModelConfig:
+    """The one factory for a validated :class:`ModelConfig` outside Hydra.
+
+    Parameters
+    ----------
+    scenario : str
+        Name of a file in ``configs/scenario/``.
+    **kwargs
+        ``model``, ``seed``, ``steps``, ``engine`` and ``overrides`` (a mapping of dotted
+        paths to values, e.g. ``{"model.route_noise": 0.5}``), as :func:`config_dict`.
+    """
+    return from_dict(ModelConfig, config_dict(scenario, **kwargs))
+
+
+def replace(config: ModelConfig, **dotted: Any) -> ModelConfig:
+    """A validated copy of ``config`` with dotted-path values replaced.
+
+    Examples
+    --------
+    >>> cfg = make_config("toy")
+    >>> replace(cfg, **{"model.route_noise": 0.0, "steps": 30}).steps
+    30
+    """
+    data = to_dict(config)
+    for k, v in dotted.items():
+        set_dotted(data, k, v)
+    return from_dict(ModelConfig, data)
+
+
+__all__ = [
+    "CommodityConfig", "ConfigError", "CountryConfig", "MechanismConfig", "ModelConfig",
+    "ScenarioConfig", "available", "config_dict", "field_specs", "flatten", "from_dict",
+    "make_config", "replace", "set_dotted", "to_dict",
+]

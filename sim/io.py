@@ -1,0 +1,85 @@
+"""Writing a run's outputs to a directory, atomically (DESIGN.md §4)."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from sim.config import spec, to_dict
+from sim.simulate import RunResult
+
+SUMMARY = "summary.csv"
+"""Written last: its presence marks a finished run."""
+
+
+@dataclass(frozen=True)
+class OutputConfig:
+    """How a run's outputs are written."""
+
+    format: str = spec(choices=("parquet", "csv"), doc="table format")
+    map: bool = spec(doc="draw map.png")
+
+
+def _atomic(path: Path, write) -> None:
+    """Call ``write(tmp_path)`` then rename onto ``path`` (never leaves a partial file)."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_table(df: pd.DataFrame, path: Path) -> None:
+    """Write ``df`` as Parquet or CSV according to ``path``'s suffix, atomically."""
+    if path.suffix == ".parquet":
+        _atomic(path, lambda p: df.to_parquet(p, index=False))
+    else:
+        _atomic(path, lambda p: df.to_csv(p, index=False))
+
+
+def write_run(result: RunResult, outdir: str | os.PathLike, output: OutputConfig) -> list[Path]:
+    """Write timeseries, events, flow raster, config, map and (last) the summary.
+
+    Returns the paths written, summary last.
+    """
+    out = Path(outdir)
+    out.mkdir(parents=True, exist_ok=True)
+    ext = ".parquet" if output.format == "parquet" else ".csv"
+    written = []
+    write_table(result.timeseries, out / f"timeseries{ext}")
+    written.append(out / f"timeseries{ext}")
+    write_table(result.events, out / f"events{ext}")
+    written.append(out / f"events{ext}")
+    reg = result.region
+    def save_flow(p: Path) -> None:
+        with p.open("wb") as fh:
+            np.savez_compressed(fh, flow=result.flow, commodities=np.array(result.commodities),
+                                lon0=reg.lon0, lat0=reg.lat0, dlon=reg.dlon, dlat=reg.dlat,
+                                cell_km=reg.cell_km)
+
+    _atomic(out / "flow.npz", save_flow)
+    written.append(out / "flow.npz")
+    _atomic(out / "config.yaml", lambda p: p.write_text(
+        yaml.safe_dump(to_dict(result.config), sort_keys=False)))
+    written.append(out / "config.yaml")
+    if output.map:
+        from sim.plotting import draw_run_map
+
+        _atomic(out / "map.png", lambda p: draw_run_map(result, p))
+        written.append(out / "map.png")
+    summary = pd.DataFrame([result.summary])
+    _atomic(out / "summary.json", lambda p: p.write_text(json.dumps(result.summary, indent=1)))
+    written.append(out / "summary.json")
+    write_table(summary, out / SUMMARY)
+    written.append(out / SUMMARY)
+    return written

@@ -1,0 +1,133 @@
+"""Maps of a run: country borders, crossings, flow heat per commodity, seizures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+from matplotlib.colors import LogNorm, to_rgba  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
+from matplotlib.patches import Patch  # noqa: E402
+
+COMMODITY_COLOURS = {
+    "cocaine": "#c0392b", "fuel": "#1f6fb4", "gold": "#d49b00",
+    "heroin": "#7d3c98", "methamphetamine": "#16a085",
+}
+"""Flow and seizure colour per commodity (others get tab10 colours)."""
+
+
+def commodity_colour(name: str, k: int) -> str:
+    """The colour used for commodity ``name`` (index ``k`` for unnamed ones)."""
+    return COMMODITY_COLOURS.get(name, plt.get_cmap("tab10")(k % 10))
+
+
+def draw_base(ax, region, *, labels: bool = True) -> None:
+    """Land (core countries darker), country outlines, crossings and key sites."""
+    land = region.land
+    core = np.asarray(region.core)[np.maximum(region.country, 0)] & land
+    shade = np.where(core, 0.93, np.where(land, 0.975, np.nan))
+    ax.imshow(shade, origin="lower", extent=region.extent(), cmap="gray", vmin=0, vmax=1,
+              interpolation="nearest", zorder=0)
+    ax.set_facecolor("#d6e6f2")
+    for rings in region.outlines.values():
+        for ring in rings:
+            ax.plot(ring[:, 0], ring[:, 1], color="#444444", lw=0.6, zorder=3)
+    if not labels:
+        return
+    for k, iso in enumerate(region.countries):
+        if not region.core[k]:
+            continue
+        cells = np.flatnonzero(region.country.ravel() == k)
+        lon, lat = region.cell_center(cells)
+        ax.text(np.median(lon), np.median(lat), iso, fontsize=9, color="#555555",
+                ha="center", va="center", weight="bold", alpha=0.8, zorder=4)
+    for x in region.crossings:
+        lon, lat = region.cell_center(x.cell)
+        ax.plot(lon, lat, marker="^", ms=5, mfc="white", mec="black", mew=0.8, zorder=6)
+        ax.annotate(x.name, (lon, lat), xytext=(3, 3), textcoords="offset points",
+                    fontsize=5.5, color="#222222", zorder=7)
+    for s in region.sites:
+        if s.role in ("port", "exit", "capital"):
+            lon, lat = region.cell_center(s.cell)
+            marker = {"port": "s", "exit": "D", "capital": "o"}[s.role]
+            ax.plot(lon, lat, marker=marker, ms=3.5, mfc="#333333", mec="white", mew=0.5,
+                    zorder=6)
+            ax.annotate(s.name, (lon, lat), xytext=(3, -7), textcoords="offset points",
+                        fontsize=6, style="italic", color="#333333", zorder=7)
+
+
+def draw_flow(ax, region, flow: np.ndarray, commodities) -> list:
+    """Overlay each commodity's flow (log scale, own colour); returns legend handles."""
+    handles = []
+    ny, nx = region.shape
+    for k, name in enumerate(commodities):
+        f = flow[k]
+        if f.max() <= 0:
+            continue
+        colour = to_rgba(commodity_colour(name, k))
+        rgba = np.zeros((ny, nx, 4))
+        rgba[..., :3] = colour[:3]
+        norm = LogNorm(vmin=max(f[f > 0].min(), f.max() * 1e-4), vmax=f.max())
+        alpha = np.where(f > 0, 0.25 + 0.75 * np.clip(norm(np.maximum(f, norm.vmin)), 0, 1), 0)
+        rgba[..., 3] = alpha
+        ax.imshow(rgba, origin="lower", extent=region.extent(), interpolation="nearest",
+                  zorder=2)
+        handles.append(Patch(color=colour, label=f"{name} flow (log scale)"))
+    return handles
+
+
+def draw_seizures(ax, region, events, commodities) -> list:
+    """Seizures as crosses, size by quantity relative to the commodity's largest."""
+    handles = []
+    sz = events[events["event"] == "seizure"]
+    for k, name in enumerate(commodities):
+        s = sz[sz["commodity"] == name]
+        if s.empty:
+            continue
+        size = 8 + 40 * np.sqrt(s["quantity"] / s["quantity"].max())
+        ax.scatter(s["lon"], s["lat"], s=size, marker="x", c=[commodity_colour(name, k)],
+                   linewidths=0.9, zorder=8)
+        handles.append(Line2D([], [], ls="", marker="x", color=commodity_colour(name, k),
+                              label=f"{name} seizure ({len(s)})"))
+    return handles
+
+
+def draw_run_map(result, path: str | Path) -> None:
+    """Write the run map (PNG): borders, crossings, flow heat, seizures, legend."""
+    region = result.region
+    lon0, lon1, lat0, lat1 = region.extent()
+    aspect = 1.0 / np.cos(np.radians((lat0 + lat1) / 2))
+    width = 11.0
+    height = min(max(width * (lat1 - lat0) * aspect / (lon1 - lon0) + 1.2, 5.0), 14.0)
+    fig, ax = plt.subplots(figsize=(width, height), dpi=150)
+    draw_base(ax, region)
+    handles = draw_flow(ax, region, result.flow, result.commodities)
+    handles += draw_seizures(ax, region, result.events, result.commodities)
+    handles += [
+        Line2D([], [], ls="", marker="^", mfc="white", mec="black", label="official crossing"),
+        Line2D([], [], ls="", marker="s", color="#333333", label="port"),
+        Line2D([], [], ls="", marker="D", color="#333333", label="exit"),
+    ]
+    ax.legend(handles=handles, loc="upper left", fontsize=7, framealpha=0.9)
+    ax.set_xlim(lon0, lon1)
+    ax.set_ylim(lat0, lat1)
+    ax.set_aspect(aspect)
+    ax.set_xlabel("longitude (°E)")
+    ax.set_ylabel("latitude (°N)")
+    cfg = result.config
+    s = result.summary
+    totals = ", ".join(
+        f"{c}: {s[f'delivered_{c}']:,.0f} delivered / {s[f'seized_{c}']:,.0f} seized "
+        f"{cfg.scenario.commodities[c].unit}" for c in result.commodities)
+    ax.set_title(f"{cfg.scenario.name}: trafficking flows and seizures — seed {cfg.seed}, "
+                 f"{s['steps_run']} days, {cfg.scenario.cell_km:g} km cells\n{totals}",
+                 fontsize=8.5)
+    fig.text(0.01, 0.005, region.attribution.splitlines()[0] if region.attribution else "",
+             fontsize=5.5, color="#666666")
+    fig.tight_layout()
+    fig.savefig(path, format="png")
+    plt.close(fig)

@@ -1,0 +1,246 @@
+"""Every numba kernel equals its plain-Python twin on the same inputs and seeds."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sim.kernels import KERNEL_NAMES, get_kernels
+from sim.kernels.detection import ESCAPED, PASSED, SEIZED
+from sim.kernels.routing import TARGET, UNREACHABLE
+from sim.kernels.streams import draw_seeds, next_uniform, next_uniform_py
+
+NB = get_kernels("numba")
+PY = get_kernels("python")
+FAST = settings(max_examples=25, deadline=None)
+
+
+def random_grid(rng, ny, nx, sea_share=0.15):
+    cost = rng.uniform(0.5, 5.0, ny * nx)
+    cost[rng.random(ny * nx) < sea_share] = np.inf
+    return cost
+
+
+def test_every_kernel_has_a_twin():
+    for name in KERNEL_NAMES:
+        assert getattr(NB, name) is not getattr(PY, name)
+
+
+def test_splitmix_twin_and_uniformity():
+    s_nb = s_py = 0x1234_5678_9ABC_DEF0
+    draws = []
+    for _ in range(2000):
+        s_nb, u_nb = next_uniform(np.uint64(s_nb))
+        s_py, u_py = next_uniform_py(s_py)
+        assert int(s_nb) == s_py and u_nb == u_py
+        draws.append(u_py)
+    assert 0.0 <= min(draws) and max(draws) < 1.0
+    assert abs(np.mean(draws) - 0.5) < 0.03
+
+
+def routes(kernels, cost, nx, targets, noise):
+    dist = kernels.route_costs(cost, nx, targets, np.zeros(0, np.int64))
+    n = len(cost)
+    hours = np.where(np.isfinite(cost), cost * 0.7, np.inf)
+    succ = np.empty((n, 2), np.int32)
+    succ_h = np.empty((n, 2), np.float32)
+    p = np.empty(n, np.float32)
+    kernels.route_successors(dist, cost, hours, nx, noise, succ, succ_h, p)
+    return dist, succ, succ_h, p
+
+
+@FAST
+@given(seed=st.integers(0, 2**32), ny=st.integers(2, 14), nx=st.integers(2, 14),
+       noise=st.sampled_from([0.0, 0.3, 2.0]))
+def test_routing_twins_equal(seed, ny, nx, noise):
+    rng = np.random.default_rng(seed)
+    cost = random_grid(rng, ny, nx)
+    targets = rng.choice(ny * nx, size=min(3, ny * nx), replace=False).astype(np.int64)
+    a = routes(NB, cost, nx, targets, noise)
+    b = routes(PY, cost, nx, targets, noise)
+    for x, y in zip(a, b):
+        np.testing.assert_array_equal(x, y)
+
+
+def test_route_costs_matches_known_distances():
+    # 1 x 5 corridor of unit cost: cost-to-go from the right end is 4, 3, 2, 1, 0.
+    cost = np.ones(5)
+    dist = NB.route_costs(cost, 5, np.array([4]), np.zeros(0, np.int64))
+    np.testing.assert_array_equal(dist, [4, 3, 2, 1, 0])
+    # A wall of sea cuts the grid: left side unreachable.
+    cost = np.ones(9)
+    cost[[1, 4, 7]] = np.inf
+    dist = NB.route_costs(cost, 3, np.array([2]), np.zeros(0, np.int64))
+    assert np.isinf(dist[[0, 3, 6]]).all() and np.isfinite(dist[[2, 5, 8]]).all()
+
+
+@FAST
+@given(seed=st.integers(0, 2**32), n_required=st.integers(1, 4))
+def test_early_stop_is_exact_where_required_and_twins_agree(seed, n_required):
+    rng = np.random.default_rng(seed)
+    cost = random_grid(rng, 12, 13)
+    land = np.flatnonzero(np.isfinite(cost))
+    targets = rng.choice(land, size=2, replace=False).astype(np.int64)
+    required = rng.choice(land, size=n_required).astype(np.int64)
+    full = NB.route_costs(cost, 13, targets, np.zeros(0, np.int64))
+    part = NB.route_costs(cost, 13, targets, required)
+    np.testing.assert_array_equal(part, PY.route_costs(cost, 13, targets, required))
+    settled = np.isfinite(part)
+    np.testing.assert_array_equal(part[settled], full[settled])
+    np.testing.assert_array_equal(part[required], full[required])
+    # everything cheaper than the costliest required cell is settled
+    bound = full[required][np.isfinite(full[required])]
+    if len(bound):
+        assert settled[full < bound.max()].all()
+
+
+def test_successors_go_strictly_downhill_and_end_at_targets():
+    rng = np.random.default_rng(3)
+    cost = random_grid(rng, 20, 25, sea_share=0.05)
+    targets = np.array([0, 499], dtype=np.int64)
+    dist, succ, _, p = routes(NB, cost, 25, targets, 0.5)
+    assert (succ[targets, 0] == TARGET).all()
+    for u in range(500):
+        if succ[u, 0] >= 0:
+            assert dist[succ[u, 0]] < dist[u]
+            if succ[u, 1] >= 0:
+                assert dist[succ[u, 1]] < dist[u]
+        elif succ[u, 0] == UNREACHABLE:
+            assert not np.isfinite(dist[u]) or not np.isfinite(cost[u])
+    assert ((p > 0) & (p <= 1)).all()
+
+
+def courier_world(seed, n_couriers, ny=12, nx=15, n_orgs=3):
+    rng = np.random.default_rng(seed)
+    cost = random_grid(rng, ny, nx, sea_share=0.05)
+    n = ny * nx
+    land = np.flatnonzero(np.isfinite(cost))
+    succ = np.empty((n_orgs, n, 2), np.int32)
+    succ_h = np.empty((n_orgs, n, 2), np.float32)
+    p_first = np.empty((n_orgs, n), np.float32)
+    for o in range(n_orgs):
+        targets = rng.choice(land, size=2, replace=False).astype(np.int64)
+        _, s, sh, p = routes(NB, cost, nx, targets, 0.4)
+        succ[o], succ_h[o], p_first[o] = s, sh, p
+    cell = rng.choice(land, size=n_couriers).astype(np.int32)
+    org = rng.integers(0, n_orgs, n_couriers).astype(np.int32)
+    seeds = draw_seeds(rng, n_couriers)
+    movers = np.flatnonzero(rng.random(n_couriers) < 0.8).astype(np.int64)
+    return dict(rng=rng, n=n, nx=nx, succ=succ, succ_h=succ_h, p_first=p_first, cell=cell,
+                org=org, seeds=seeds, movers=movers)
+
+
+def run_move(k, w, hours, max_hops=12):
+    m = len(w["movers"])
+    cell = w["cell"].copy()
+    path = np.full((m, max_hops), -1, np.int32)
+    n_hops = np.zeros(m, np.int32)
+    arrived = np.zeros(m, np.bool_)
+    k.move_couriers(w["movers"], cell, w["org"], w["seeds"], w["succ"], w["succ_h"],
+                    w["p_first"], hours, path, n_hops, arrived)
+    return cell, path, n_hops, arrived
+
+
+@FAST
+@given(seed=st.integers(0, 2**32), n=st.integers(1, 60), hours=st.floats(0.5, 20))
+def test_move_couriers_twins_equal(seed, n, hours):
+    w = courier_world(seed, n)
+    a = run_move(NB, w, hours)
+    b = run_move(PY, w, hours)
+    for x, y in zip(a, b):
+        np.testing.assert_array_equal(x, y)
+
+
+def test_move_couriers_respects_budget_and_stays_in_bounds():
+    w = courier_world(11, 300)
+    cell, path, n_hops, arrived = run_move(NB, w, 6.0)
+    assert ((cell >= 0) & (cell < w["n"])).all()
+    for j, i in enumerate(w["movers"]):
+        hops = n_hops[j]
+        assert (path[j, :hops] >= 0).all()
+        if hops:
+            assert path[j, hops - 1] == cell[i]
+        # every step goes to one of the two listed successors
+        prev = w["cell"][i]
+        for c in path[j, :hops]:
+            assert c in w["succ"][w["org"][i], prev]
+            prev = c
+    assert arrived.any() and not arrived.all()
+
+
+def run_detect(k, w, path, n_hops, p_det, bribe, escape, load, commodity):
+    m = len(w["movers"])
+    flow = np.zeros((2, w["n"]))
+    outs = [np.zeros(m, np.int8), np.zeros(m, np.int32), np.zeros(m, np.int32),
+            np.zeros(m, np.int32)]
+    k.detect_couriers(w["movers"], path, n_hops, w["seeds"], p_det, bribe, escape, load,
+                      commodity, flow, *outs)
+    return (flow, *outs)
+
+
+@FAST
+@given(seed=st.integers(0, 2**32), n=st.integers(1, 60))
+def test_detect_couriers_twins_equal(seed, n):
+    w = courier_world(seed, n)
+    _, path, n_hops, _ = run_move(NB, w, 12.0)
+    rng = w["rng"]
+    p_det = np.where(rng.random(w["n"]) < 0.5, rng.random(w["n"]) * 0.6, 0.0)
+    bribe, escape = rng.random(w["n"]), rng.random(w["n"])
+    load = rng.lognormal(3, 1, n)
+    commodity = rng.integers(0, 2, n).astype(np.int32)
+    a = run_detect(NB, w, path, n_hops, p_det, bribe, escape, load, commodity)
+    b = run_detect(PY, w, path, n_hops, p_det, bribe, escape, load, commodity)
+    for x, y in zip(a, b):
+        np.testing.assert_array_equal(x, y)
+
+
+def test_detection_extremes():
+    w = courier_world(5, 200)
+    _, path, n_hops, _ = run_move(NB, w, 12.0)
+    load = np.full(200, 2.0)
+    com = np.zeros(200, np.int32)
+    zeros, ones = np.zeros(w["n"]), np.ones(w["n"])
+    flow, outcome, *_ = run_detect(NB, w, path, n_hops, zeros, zeros, zeros, load, com)
+    assert (outcome == PASSED).all()
+    assert flow.sum() == pytest.approx(2.0 * n_hops.sum())
+    _, outcome, stop, *_ = run_detect(NB, w, path, n_hops, ones, zeros, zeros, load, com)
+    moved = n_hops > 0
+    assert (outcome[moved] == SEIZED).all() and (stop[moved] == 0).all()
+    _, outcome, *_ = run_detect(NB, w, path, n_hops, ones, zeros, ones, load, com)
+    assert (outcome[moved] == ESCAPED).all()
+    _, outcome, _, n_bribes, _ = run_detect(NB, w, path, n_hops, ones, ones, zeros, load, com)
+    assert (outcome == PASSED).all() and (n_bribes == n_hops).all()
+
+
+def patrol_world(seed, n_patrols, ny=10, nx=12, n_countries=3):
+    rng = np.random.default_rng(seed)
+    country = rng.integers(-1, n_countries, ny * nx).astype(np.int16)
+    land = np.flatnonzero(country >= 0)
+    pos = rng.choice(land, n_patrols).astype(np.int32)
+    bits = (np.int64(1) << country[pos].astype(np.int64)).astype(np.int64)
+    bits[rng.random(n_patrols) < 0.3] = (1 << n_countries) - 1
+    attract = rng.uniform(0, 3, ny * nx)
+    return rng, country, pos, bits, attract, draw_seeds(rng, n_patrols), nx
+
+
+@FAST
+@given(seed=st.integers(0, 2**32), n=st.integers(1, 40), moves=st.integers(0, 6))
+def test_move_patrols_twins_equal(seed, n, moves):
+    _, country, pos, bits, attract, seeds, nx = patrol_world(seed, n)
+    a, b = pos.copy(), pos.copy()
+    NB.move_patrols(a, bits, country, attract, seeds, moves, nx)
+    PY.move_patrols(b, bits, country, attract, seeds, moves, nx)
+    np.testing.assert_array_equal(a, b)
+
+
+def test_patrols_stop_at_their_border():
+    _, country, pos, _, attract, seeds, nx = patrol_world(9, 200)
+    bits = (np.int64(1) << country[pos].astype(np.int64)).astype(np.int64)
+    start_country = country[pos].copy()
+    NB.move_patrols(pos, bits, country, attract, seeds, 25, nx)
+    np.testing.assert_array_equal(country[pos], start_country)
+
+
+def test_unknown_engine_is_rejected():
+    with pytest.raises(ValueError, match="engine"):
+        get_kernels("cuda")
