@@ -94,6 +94,8 @@ class TraffickingModel(mesa.Model):
         self.commodity_names = tuple(sc.commodities)
         self.commodities = tuple(sc.commodities[c] for c in self.commodity_names)
         self.events = EventLog()
+        self.left_trade = 0
+        """Couriers who have left the trade (quit, or not returning after release)."""
         self._validate_sites()
         self._build_layers()
         self._build_units()
@@ -416,6 +418,7 @@ class TraffickingModel(mesa.Model):
 
     def _leave_trade(self, slots: np.ndarray) -> None:
         c = self.couriers
+        self.left_trade += len(slots)
         np.add.at(self.communities.members, c.community[slots], -1)
         c.state[slots] = CourierState.FREE
         c.org[slots] = -1

@@ -30,7 +30,6 @@ import argparse
 import csv
 import importlib.resources
 import json
-import math
 import re
 from pathlib import Path
 
@@ -358,8 +357,11 @@ ARMED_ZONES = {
         ("Northern Benin", "Malanville", 120.0, 0.5,
          "FACTS §3: northern Benin informal fuel is a supply chain for JNIM/IS-Sahel "
          "(GI-TOC 2024); radius/intensity schematic assumption"),
-        ("Gao", "Gao", 120.0, 0.4, "FACTS §1/§4 context (Sahel hubs); schematic, lower intensity"),
-        ("Timbuktu", "Timbuktu", 120.0, 0.4, "schematic assumption, lower intensity"),
+        ("Gao", "Gao", 120.0, 0.4,
+         "FACTS §1 (cocaine jet landed near Gao, 2009) and §4 context; schematic assumption, "
+         "lower intensity than the tri-border"),
+        ("Timbuktu", "Timbuktu", 120.0, 0.4,
+         "schematic assumption (Sahel hub on the Niger bend), lower intensity"),
     ],
     "central_asia": [
         ("Badakhshan", "Fayzabad", 120.0, 0.3,
@@ -385,7 +387,7 @@ def read_coords(path: Path) -> dict[str, dict]:
             rows[name] = {
                 "csv_name": row["name"], "iso2": row["country"],
                 "country": ISO2_TO_ISO3[row["country"]], "lat": float(row["lat"]),
-                "lon": float(row["lon"]), "source": row["source"], "csv_role": row["role"],
+                "lon": float(row["lon"]), "source": row["source"],
             }
     return rows
 
@@ -567,7 +569,8 @@ def _check(name, coords, known, places, crossings, countries) -> None:
             met = segment_countries(countries, coord_of[a], coord_of[b])
             if len(met) > 2 or (len(met) == 2 and a not in cross_names
                                 and b not in cross_names):
-                print(f"   corridor {cname!r}: {a} -> {b} passes {' > '.join(met)}")
+                print(f"   corridor {cname!r}: {a} -> {b} passes {' > '.join(met)} "
+                      "(the rasteriser keeps it inside the end countries)")
 
 
 ATTRIBUTION_SHORT = (
@@ -621,6 +624,9 @@ def main(argv: list[str] | None = None) -> None:
                         help="output folder, relative to the repository root")
     args = parser.parse_args(argv)
     coords = read_coords((ROOT / args.coords).resolve())
+    unused = set(EXTRA_PLACES) - set().union(*(_names_used(name) for name in REGIONS))
+    if unused:
+        raise SystemExit(f"EXTRA_PLACES not used by any region: {sorted(unused)}")
     out = (ROOT / args.out).resolve()
     out.mkdir(parents=True, exist_ok=True)
     for name in REGIONS:

@@ -1,0 +1,144 @@
+"""Model invariants, reproducibility, engine equality and Mesa conventions."""
+
+import subprocess
+import sys
+
+import mesa
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.agents import Courier, CourierState
+from sim.agents.border_unit import PATROL
+from sim.config import make_config, replace
+from sim.model import TraffickingModel
+from sim.simulate import simulate
+
+
+def assert_results_equal(a, b):
+    pd.testing.assert_frame_equal(a.timeseries, b.timeseries)
+    pd.testing.assert_frame_equal(a.events, b.events)
+    np.testing.assert_array_equal(a.flow, b.flow)
+    assert a.summary == b.summary
+
+
+def test_same_seed_same_outputs(toy_config):
+    assert_results_equal(simulate(toy_config), simulate(toy_config))
+
+
+def test_different_seeds_differ(toy_config):
+    a = simulate(toy_config)
+    b = simulate(replace(toy_config, seed=8))
+    assert not a.timeseries.drop(columns="seed").equals(b.timeseries.drop(columns="seed"))
+    assert not np.array_equal(a.flow, b.flow)
+
+
+def test_numba_and_python_engines_give_identical_runs(toy_config):
+    a = simulate(replace(toy_config, engine="numba"))
+    b = simulate(replace(toy_config, engine="python"))
+    pd.testing.assert_frame_equal(a.timeseries, b.timeseries)
+    pd.testing.assert_frame_equal(a.events, b.events)
+    np.testing.assert_array_equal(a.flow, b.flow)
+    assert {k: v for k, v in a.summary.items() if k != "config.engine"} == \
+        {k: v for k, v in b.summary.items() if k != "config.engine"}
+
+
+def test_same_seed_same_outputs_across_processes(toy_config):
+    code = ("from sim.config import make_config; from sim.simulate import simulate; "
+            "r = simulate(make_config('toy', seed=7, steps=40)); "
+            "print(repr(sorted((k, v) for k, v in r.summary.items())))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    here = repr(sorted((k, v) for k, v in simulate(toy_config).summary.items()))
+    assert out == here
+
+
+def test_invariants_hold_every_step(toy_config):
+    model = TraffickingModel(toy_config)
+    n_cells = model.n_cells
+    for _ in range(toy_config.steps):
+        model.step()
+        c = model.couriers
+        counts = c.counts()
+        assert counts.sum() == c.capacity
+        in_trade = c.capacity - counts[CourierState.FREE]
+        # each courier in the trade is exactly one Mesa agent, and belongs to a community
+        assert in_trade == len(model.courier_agents) == len(model.agents_by_type[Courier])
+        assert model.communities.members.sum() == in_trade
+        assert (model.communities.members >= 0).all()
+        # positions in bounds and on land
+        moving = c.state == CourierState.TRAVELLING
+        assert ((c.cell[moving] >= 0) & (c.cell[moving] < n_cells)).all()
+        assert model.land[c.cell[moving]].all()
+        # patrols stay in their own country without joint operations
+        patrols = model.units.kind == PATROL
+        assert (model.country[model.units.cell[patrols]] == model.units.country[patrols]).all()
+        # non-negative quantities, bounded shares
+        assert (model.flow >= 0).all() and (c.load >= 0).all() and (c.timer >= -1).all()
+        assert ((model.communities.trust >= 0) & (model.communities.trust <= 1)).all()
+        assert all(v >= 0 for v in model.latest.values())
+        assert model.justice.pending == counts[CourierState.DETAINED]
+    # couriers in the trade = recruited - left (conservation over the whole run)
+    ev = model.events.to_frame(model.region, model.commodity_names)
+    joined = int((ev["event"] == "recruitment").sum())
+    assert joined - model.left_trade == in_trade
+
+
+def test_quantities_are_conserved_in_the_event_log(toy_config):
+    r = simulate(toy_config)
+    ev = r.events
+    for name in r.commodities:
+        seized = ev[(ev["event"] == "seizure") & (ev["commodity"] == name)]["quantity"].sum()
+        delivered = ev[(ev["event"] == "delivery") & (ev["commodity"] == name)]["quantity"].sum()
+        assert seized == pytest.approx(r.timeseries[f"seized_{name}"].sum())
+        assert delivered == pytest.approx(r.timeseries[f"delivered_{name}"].sum())
+    assert (ev["event"] == "seizure").sum() == (ev["event"] == "arrest").sum()
+    assert len(r.timeseries) == toy_config.steps
+    assert (r.timeseries.drop(columns=["step", "seed"]) >= 0).all().all()
+
+
+@pytest.mark.parametrize("scenario", ["toy", "west_africa"])
+def test_every_scenario_smoke_runs(scenario):
+    r = simulate(make_config(scenario, seed=42, steps=10))
+    assert len(r.timeseries) == 10
+    assert r.summary["seed"] == 42
+    assert sum(r.summary[f"delivered_{c}"] + r.summary[f"seized_{c}"]
+               for c in r.commodities) >= 0
+    assert r.flow.sum() > 0
+
+
+def test_batch_run_on_the_model_class():
+    results = mesa.batch_run(
+        TraffickingModel,
+        parameters={"scenario": "toy", "steps": 8, "model.route_noise": [0.0, 0.5]},
+        rng=[1, 2], max_steps=8, number_processes=1, display_progress=False)
+    assert len(results) == 4
+    for row in results:
+        assert row["Step"] == 8
+        assert "arrests" in row and "delivered_cocaine" in row
+    again = mesa.batch_run(
+        TraffickingModel, parameters={"scenario": "toy", "steps": 8, "model.route_noise": 0.5},
+        rng=[2], max_steps=8, number_processes=1, display_progress=False)
+    match = [r for r in results if r["model.route_noise"] == 0.5 and r["iteration"] == 1]
+    assert match[0]["arrests"] == again[0]["arrests"]
+    assert match[0]["delivered_fuel"] == again[0]["delivered_fuel"]
+
+
+def test_model_rng_seeds_config_and_has_datacollector():
+    model = TraffickingModel(scenario="toy", rng=5, steps=3)
+    assert model.config.seed == 5
+    model.run()
+    frame = model.datacollector.get_model_vars_dataframe()
+    assert len(frame) == 3 and not model.running
+
+
+def test_enforcement_actually_bites():
+    """With detection switched off nothing is seized; with it on, something is."""
+    base = make_config("toy", seed=3, steps=60)
+    off = simulate(replace(base, **{"model.post_detection_prob": 0.0,
+                                    "model.patrol_detection_prob": 0.0,
+                                    "model.tip_detection_prob": 0.0}))
+    on = simulate(base)
+    assert off.summary["arrests"] == 0
+    assert on.summary["arrests"] > 0
+    assert off.summary["delivered_cocaine"] > on.summary["delivered_cocaine"]
