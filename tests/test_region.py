@@ -111,7 +111,7 @@ def test_sites_are_snapped_near_their_coordinates(grid):
         lon, lat = grid.cell_center(s.cell)
         km = math.hypot((lon - s.lon) * 111.32 * math.cos(math.radians(s.lat)),
                         (lat - s.lat) * 110.574)
-        assert km < 3 * grid.cell_km + 20, (s.name, km)
+        assert km < 1.5 * grid.cell_km, (s.name, km)
 
 
 def test_ports_are_land_cells_next_to_the_sea(grid):
