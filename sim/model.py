@@ -265,7 +265,6 @@ class TraffickingModel(mesa.Model):
                 org = Organisation(self, len(orgs), ci, src.cell, reg.country_index(src.country),
                                    com.couriers_per_organisation, m.leaders_per_organisation,
                                    self.n_cells)
-                org.last_plan = -(len(orgs) % m.replan_interval_days) - m.replan_interval_days
                 orgs.append(org)
                 targets.append(dest)
         self.organisations = orgs
@@ -289,6 +288,8 @@ class TraffickingModel(mesa.Model):
             self.org_catchment[o.index] = np.where(same, w, 0.0)
         for o in orgs:
             self._plan(o, 0)
+            # stagger later re-planning so organisations do not all replan on the same day
+            o.last_plan = -(o.index % m.replan_interval_days)
             src_cost = self.succ[o.index, o.source_cell, 0]
             if src_cost == -1:
                 com_name = self.commodity_names[o.commodity]
