@@ -1,0 +1,1 @@
+"""Performance benchmarks (run ``python -m benchmarks.bench``; not part of the test suite)."""
