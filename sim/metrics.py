@@ -83,7 +83,8 @@ class EventLog:
 
     def add(self, step, event, cell, country, commodity, quantity, organisation, courier):
         """Record one event per courier in ``courier``; other arguments broadcast."""
-        courier = np.atleast_1d(np.asarray(courier, np.int64))
+        # copy: callers often pass views of large arrays, which a log must not keep alive
+        courier = np.array(courier, np.int64, ndmin=1)
         n = len(courier)
         if n == 0:
             return
