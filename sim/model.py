@@ -93,6 +93,12 @@ class TraffickingModel(mesa.Model):
         self.streams = dict(zip(STREAMS, self.rng.spawn(len(STREAMS)), strict=True))
         self.commodity_names = tuple(sc.commodities)
         self.commodities = tuple(sc.commodities[c] for c in self.commodity_names)
+        self.commodity_table = {
+            name: np.array([getattr(k, name) for k in self.commodities])
+            for name in ("load_median", "load_sigma", "value_at_source_usd",
+                         "value_at_destination_usd", "penalty_weight", "rest_days",
+                         "livelihood_goods")}
+        """Per-commodity parameters as arrays indexed by commodity (built once)."""
         self.events = EventLog()
         self.left_trade = 0
         """Couriers who have left the trade (quit, or not returning after release)."""
@@ -273,7 +279,7 @@ class TraffickingModel(mesa.Model):
         self.succ = np.empty((n_orgs, self.n_cells, 2), np.int32)
         self.succ_hours = np.empty((n_orgs, self.n_cells, 2), np.float32)
         self.p_first = np.empty((n_orgs, self.n_cells), np.float32)
-        self.org_commodity = np.array([o.commodity for o in orgs], np.int32)
+        self.org_source = np.array([o.source_cell for o in orgs], np.int32)
         # recruitment catchment: communities of the source country, nearer ones weighted up
         lon, lat = reg.cell_center(self.communities.cell)
         comm_country = self.communities.country
@@ -470,11 +476,11 @@ class TraffickingModel(mesa.Model):
         if len(go) == 0:
             return
         rng = self.streams["trips"]
-        med = np.array([k.load_median for k in self.commodities])[c.commodity[go]]
-        sig = np.array([k.load_sigma for k in self.commodities])[c.commodity[go]]
+        med = self.commodity_table["load_median"][c.commodity[go]]
+        sig = self.commodity_table["load_sigma"][c.commodity[go]]
         c.load[go] = med * np.exp(sig * rng.standard_normal(len(go)))
         c.state[go] = CourierState.TRAVELLING
-        c.cell[go] = np.array([o.source_cell for o in self.organisations])[c.org[go]]
+        c.cell[go] = self.org_source[c.org[go]]
         c.trip_days[go] = 0
 
     def _move_couriers(self) -> dict:
@@ -553,8 +559,8 @@ class TraffickingModel(mesa.Model):
         c.cell[movers[rows]] = moved["path"][rows, det["stop_hop"][rows]]
         c.trip_days[movers] += 1
         names = self.commodity_names
-        value_src = np.array([k.value_at_source_usd for k in self.commodities])
-        value_dst = np.array([k.value_at_destination_usd for k in self.commodities])
+        value_src = self.commodity_table["value_at_source_usd"]
+        value_dst = self.commodity_table["value_at_destination_usd"]
         # bribed passages
         bribed = np.flatnonzero(det["n_bribes"] > 0)
         if len(bribed):
@@ -594,7 +600,7 @@ class TraffickingModel(mesa.Model):
                 self.organisations[o].losses_usd += loss
             today["arrests"] += len(sz)
             home = self.communities.country[c.community[who]]
-            pw = np.array([k.penalty_weight for k in self.commodities])[c.commodity[who]]
+            pw = self.commodity_table["penalty_weight"][c.commodity[who]]
             self.justice.open_cases(t, who, ctry, home, pw)
             c.state[who] = CourierState.DETAINED
             self._attribute_seizures(cells, today)
@@ -657,7 +663,7 @@ class TraffickingModel(mesa.Model):
         c.timer[back] -= 1
         home = np.flatnonzero(back & (c.timer <= 0))
         c.state[home] = CourierState.IDLE
-        rest = np.array([k.rest_days for k in self.commodities])
+        rest = self.commodity_table["rest_days"]
         c.timer[home] = rest[c.commodity[home]]
 
     def _release(self, who: np.ndarray) -> None:
@@ -667,7 +673,7 @@ class TraffickingModel(mesa.Model):
         c, m = self.couriers, self.config.model
         back = self.streams["justice"].random(len(who)) < m.return_to_trade_prob
         c.state[who[back]] = CourierState.IDLE
-        rest = np.array([k.rest_days for k in self.commodities])
+        rest = self.commodity_table["rest_days"]
         c.timer[who[back]] = rest[c.commodity[who[back]]]
         self._leave_trade(who[~back])
 
@@ -676,7 +682,7 @@ class TraffickingModel(mesa.Model):
         rng = self.streams["communities"]
         # heavy-handed seizures of livelihood goods near a community erode its trust
         hits = np.zeros(len(self.community_agents))
-        livelihood = np.array([k.livelihood_goods for k in self.commodities])
+        livelihood = self.commodity_table["livelihood_goods"]
         seized = self.seized_today
         if len(seized):
             goods = seized[livelihood[c.commodity[seized]]]
