@@ -1,4 +1,5 @@
-"""Glue shared by the Hydra entry points: config conversion and clean error exits."""
+"""Glue shared by the Hydra entry points: config conversion, finished-run detection,
+failure records and clean error exits."""
 
 from __future__ import annotations
 
@@ -6,10 +7,17 @@ import shutil
 import sys
 from pathlib import Path
 
+import yaml
 from omegaconf import DictConfig, OmegaConf
 
-from sim.config import ConfigError, ModelConfig, from_dict
-from sim.io import OutputConfig
+from sim.config import ConfigError, ModelConfig, from_dict, to_dict
+from sim.io import SUMMARY, OutputConfig, atomic_write_text
+
+ERROR_FILE = "error.txt"
+"""Written into a run's folder when the run failed (message or traceback)."""
+
+ENTRY_KEYS = ("hydra", "output", "sweep_name")
+"""Top-level keys of the Hydra config that are not part of the model config."""
 
 
 def split_config(cfg: DictConfig) -> tuple[ModelConfig, OutputConfig]:
@@ -17,10 +25,28 @@ def split_config(cfg: DictConfig) -> tuple[ModelConfig, OutputConfig]:
     data = OmegaConf.to_container(cfg, resolve=True)
     if not isinstance(data, dict):
         raise ConfigError(f"config = {data!r} is not allowed: must be a mapping")
-    data.pop("hydra", None)
     output = data.pop("output", None)
+    for key in ENTRY_KEYS:
+        data.pop(key, None)
     model_cfg = from_dict(ModelConfig, data)
     return model_cfg, from_dict(OutputConfig, output, "output")
+
+
+def finished(outdir: Path, config: ModelConfig) -> bool:
+    """Whether ``outdir`` holds a finished run (summary written) of exactly ``config``."""
+    summary, saved = outdir / SUMMARY, outdir / "config.yaml"
+    if not (summary.is_file() and saved.is_file()):
+        return False
+    try:
+        return yaml.safe_load(saved.read_text(encoding="utf-8")) == to_dict(config)
+    except yaml.YAMLError:
+        return False
+
+
+def write_error(outdir: Path, text: str) -> None:
+    """Record a failed run in its folder (atomically)."""
+    outdir.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(outdir / ERROR_FILE, text)
 
 
 def fail(message: str, outdir: Path | None = None) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import types
 import typing
 from dataclasses import dataclass, field
 from importlib import resources
@@ -22,10 +23,22 @@ class ConfigError(ValueError):
     """A configuration value is missing, unknown or outside its allowed range."""
 
 
+_NO_DEFAULT = object()
+
+
 def spec(lo: float | None = None, hi: float | None = None, *, choices=None, unit: str = "",
-         doc: str = ""):
-    """Field metadata: allowed closed range ``[lo, hi]`` or ``choices``, unit and meaning."""
-    return field(metadata={"lo": lo, "hi": hi, "choices": choices, "unit": unit, "doc": doc})
+         doc: str = "", default: Any = _NO_DEFAULT, empty: bool = False):
+    """Field metadata: allowed closed range ``[lo, hi]`` or ``choices``, unit and meaning.
+
+    ``default`` makes the field optional in the YAML (used by policy parameters);
+    ``empty=True`` lets a list or mapping field be empty.
+    """
+    meta = {"lo": lo, "hi": hi, "choices": choices, "unit": unit, "doc": doc, "empty": empty}
+    if default is _NO_DEFAULT:
+        return field(metadata=meta)
+    if isinstance(default, (list, dict)):
+        return field(default_factory=lambda: type(default)(default), metadata=meta)
+    return field(default=default, metadata=meta)
 
 
 # --------------------------------------------------------------------------- schema
@@ -106,12 +119,16 @@ class MechanismConfig:
     patrol_moves_per_day: int = spec(0, 100, unit="cells/day")
     patrol_border_focus: float = spec(0, 1000, doc="patrol preference for border cells")
     patrol_intel_weight: float = spec(0, 1e6, doc="patrol preference for recent seizure areas")
-    tip_detection_prob: float = spec(0, 1, doc="P(detect) per passage near a fully trusting community")
+    patrol_redeploy_prob: float = spec(0, 1, unit="1/day",
+                                       doc="daily chance a patrol is re-tasked to a seizure area")
+    tip_detection_prob: float = spec(0, 1,
+                                     doc="P(detect) per passage near a fully trusting community")
     tip_radius_km: float = spec(0, 1000, unit="km")
     bribe_share: float = spec(0, 1, doc="bribe paid at a corrupt detection, share of load value")
     escape_prob: float = spec(0, 1, doc="P(escape | detected) away from borders")
     escape_across_border_prob: float = spec(0, 1,
-                                            doc="P(escape | detected) where pursuit stops at a border")
+                                            doc="P(escape | detected) where pursuit stops "
+                                                "at a border")
     pursuit_distance_km: float = spec(0, 1000, unit="km")
     # communities and recruitment
     recruitment_rate_per_day: float = spec(0, 1, unit="1/day")
@@ -133,7 +150,61 @@ class MechanismConfig:
     sentence_fraction: float = spec(0, 1, doc="mean sentence as share of the maximum penalty")
     # organisations and armed groups
     leaders_per_organisation: int = spec(1, 1000)
+    leader_replacement_days: int = spec(1, 36_500, unit="days",
+                                        doc="days for an organisation to replace a lost leader")
     armed_toll_share: float = spec(0, 1, doc="share of load value taxed per cell at intensity 1")
+
+
+@dataclass(frozen=True)
+class PolicyConfig:
+    """One policy of a package: a lever applied by some countries over a period.
+
+    ``params`` are validated against the lever's own parameter schema
+    (:mod:`sim.policies`); missing parameters take the lever's defaults.
+    """
+
+    lever: str = spec(doc="lever name, one of sim.policies.LEVERS")
+    countries: list[str] = spec(doc="participating core countries (ISO3)")
+    start: int = spec(0, 36_500, unit="day",
+                      doc="first day in force (days are numbered from 1; 0 = from the start)")
+    end: int | None = spec(0, 36_500, unit="day",
+                           doc="first day no longer in force; null = to the end of the run")
+    cost_usd_per_year: float = spec(0, 1e12, unit="USD/year",
+                                    doc="yearly cost of the policy as configured")
+    cost_basis: str = spec(doc="how the yearly cost was derived (sources, arithmetic)")
+    params: dict[str, Any] = spec(doc="lever parameters", default={}, empty=True)
+
+    def check(self, path: str) -> None:
+        """Lever known, period consistent, parameters valid (fills the lever's defaults)."""
+        from sim.policies import LEVERS  # the registry imports this module
+
+        if self.lever not in LEVERS:
+            raise ConfigError(f"{path}.lever = {self.lever!r} is not allowed: must be one of "
+                              f"{', '.join(sorted(LEVERS))}")
+        if self.end is not None and self.end <= self.start:
+            raise ConfigError(f"{path}.end = {self.end!r} is not allowed: must be null or "
+                              f"greater than {path}.start = {self.start}")
+        if len(set(self.countries)) != len(self.countries):
+            raise ConfigError(f"{path}.countries = {self.countries!r} is not allowed: "
+                              f"countries must not repeat")
+        params = from_dict(LEVERS[self.lever].Params, dict(self.params), f"{path}.params")
+        self.params.clear()
+        self.params.update(dataclasses.asdict(params))
+
+
+@dataclass(frozen=True)
+class PolicyPackageConfig:
+    """A policy package: what planners compare. ``baseline`` has no policies."""
+
+    name: str = spec(doc="package name (used to group runs in comparisons)")
+    description: str = spec(doc="one-line description for reports")
+    policies: dict[str, PolicyConfig] = spec(doc="policies by name", empty=True)
+
+
+def _baseline_package() -> PolicyPackageConfig:
+    return PolicyPackageConfig(
+        name="baseline", policies={},
+        description="No policy change (the scenario's own laws, courts, patrols and communities).")
 
 
 @dataclass(frozen=True)
@@ -145,6 +216,20 @@ class ModelConfig:
     engine: str = spec(choices=("numba", "python"), doc="kernel implementation")
     scenario: ScenarioConfig = spec()
     model: MechanismConfig = spec()
+    policy: PolicyPackageConfig = field(
+        default_factory=_baseline_package,
+        metadata={"doc": "policy package (default: baseline, no policies)"})
+
+    def check(self, path: str) -> None:
+        """Policies name only the scenario's core countries."""
+        core = sorted(self.scenario.countries)
+        for pname, pol in self.policy.policies.items():
+            for i, iso in enumerate(pol.countries):
+                if iso not in self.scenario.countries:
+                    raise ConfigError(
+                        f"{_join(path, 'policy.policies')}.{pname}.countries[{i}] = {iso!r} is "
+                        f"not allowed: must be a core country of scenario "
+                        f"{self.scenario.name!r}: {', '.join(core)}")
 
 
 # --------------------------------------------------------------------------- validation
@@ -161,16 +246,26 @@ def _describe(meta: dict) -> str:
 
 def _convert(value: Any, tp: Any, meta: dict, path: str) -> Any:
     origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        if value is None and len(args) < len(typing.get_args(tp)):
+            return None
+        return _convert(value, args[0], meta, path)
+    if tp is Any:
+        return value
     if dataclasses.is_dataclass(tp):
         return from_dict(tp, value, path)
     if origin is dict:
-        if not isinstance(value, dict) or not value:
-            raise ConfigError(f"{path} = {value!r} is not allowed: must be a non-empty mapping")
+        if not isinstance(value, dict) or (not value and not meta.get("empty")):
+            kind = "a mapping" if meta.get("empty") else "a non-empty mapping"
+            raise ConfigError(f"{path} = {value!r} is not allowed: must be {kind}")
         _, vtp = typing.get_args(tp)
         return {str(k): _convert(v, vtp, meta, f"{path}.{k}") for k, v in value.items()}
     if origin is list:
-        if isinstance(value, str) or not isinstance(value, (list, tuple)) or not value:
-            raise ConfigError(f"{path} = {value!r} is not allowed: must be a non-empty list")
+        if (isinstance(value, str) or not isinstance(value, (list, tuple))
+                or (not value and not meta.get("empty"))):
+            kind = "a list" if meta.get("empty") else "a non-empty list"
+            raise ConfigError(f"{path} = {value!r} is not allowed: must be {kind}")
         (itp,) = typing.get_args(tp)
         return [_convert(v, itp, meta, f"{path}[{i}]") for i, v in enumerate(value)]
     if tp is bool:
@@ -229,10 +324,21 @@ def from_dict(cls, data: Any, path: str = ""):
     kwargs = {}
     for name, f in fields.items():
         fpath = _join(path, name)
-        if name not in data or data[name] is None:
+        optional = type(None) in typing.get_args(hints[name])
+        has_default = (f.default is not dataclasses.MISSING
+                       or f.default_factory is not dataclasses.MISSING)
+        if name not in data:
+            if has_default:
+                continue
+            raise ConfigError(f"{fpath} is missing: must be given ({_describe(f.metadata)})")
+        if data[name] is None and not optional:
             raise ConfigError(f"{fpath} is missing: must be given ({_describe(f.metadata)})")
         kwargs[name] = _convert(data[name], hints[name], dict(f.metadata), fpath)
-    return cls(**kwargs)
+    obj = cls(**kwargs)
+    check = getattr(obj, "check", None)
+    if check is not None:  # cross-field checks, given the dotted path for their messages
+        check(path)
+    return obj
 
 
 def _join(path: str, name: str) -> str:
@@ -315,9 +421,46 @@ def set_dotted(data: dict, dotted: str, value: Any) -> None:
     node[keys[-1]] = value
 
 
-def config_dict(scenario: str = "west_africa", *, model: str = "default", seed: int = 0,
-                steps: int = 365, engine: str = "numba",
-                overrides: dict[str, Any] | None = None) -> dict:
+def read_policy(name: str) -> dict:
+    """Compose ``configs/policy/<name>.yaml`` as Hydra does.
+
+    A package file lists other files of the group in its ``defaults`` (and ``_self_``);
+    they are merged in order (mappings merge key by key, later values win).
+    """
+    return _compose("policy", name, ())
+
+
+def _compose(group: str, name: str, seen: tuple[str, ...]) -> dict:
+    if name in seen:
+        raise ConfigError(f"{group} = {name!r} is not allowed: defaults cycle "
+                          f"{' -> '.join((*seen, name))}")
+    raw = _read_yaml(group, f"{name}.yaml")
+    defaults = raw.pop("defaults", [])
+    if "_self_" not in defaults:
+        defaults = [*defaults, "_self_"]
+    out: dict = {}
+    for entry in defaults:
+        if not isinstance(entry, str):
+            raise ConfigError(f"configs/{group}/{name}.yaml defaults entry {entry!r} is not "
+                              f"allowed: must be the name of another {group} file or _self_")
+        part = raw if entry == "_self_" else _compose(group, entry, (*seen, name))
+        out = _merge(out, part)
+    return out
+
+
+def _merge(base: dict, update: dict) -> dict:
+    out = dict(base)
+    for k, v in update.items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = _merge(out[k], v)
+        else:
+            out[k] = v
+    return out
+
+
+def config_dict(scenario: str = "west_africa", *, model: str = "default",
+                policy: str = "baseline", seed: int = 0, steps: int = 365,
+                engine: str = "numba", overrides: dict[str, Any] | None = None) -> dict:
     """Plain dict of a full model config composed from the shipped YAML plus overrides."""
     data = {
         "seed": seed,
@@ -325,6 +468,7 @@ def config_dict(scenario: str = "west_africa", *, model: str = "default", seed: 
         "engine": engine,
         "scenario": _read_yaml("scenario", f"{scenario}.yaml"),
         "model": _read_yaml("model", f"{model}.yaml"),
+        "policy": read_policy(policy),
     }
     for k, v in (overrides or {}).items():
         set_dotted(data, k, v)
@@ -339,7 +483,8 @@ def make_config(scenario: str = "west_africa", **kwargs) -> ModelConfig:
     scenario : str
         Name of a file in ``configs/scenario/``.
     **kwargs
-        ``model``, ``seed``, ``steps``, ``engine`` and ``overrides`` (a mapping of dotted
+        ``model``, ``policy``, ``seed``, ``steps``, ``engine`` and ``overrides`` (a mapping of
+        dotted
         paths to values, e.g. ``{"model.route_noise": 0.5}``), as :func:`config_dict`.
     """
     return from_dict(ModelConfig, config_dict(scenario, **kwargs))
@@ -362,6 +507,7 @@ def replace(config: ModelConfig, **dotted: Any) -> ModelConfig:
 
 __all__ = [
     "CommodityConfig", "ConfigError", "CountryConfig", "MechanismConfig", "ModelConfig",
-    "ScenarioConfig", "available", "config_dict", "field_specs", "flatten", "from_dict",
+    "PolicyConfig", "PolicyPackageConfig", "ScenarioConfig", "available", "config_dict",
+    "field_specs", "flatten", "from_dict", "read_policy",
     "make_config", "replace", "set_dotted", "to_dict",
 ]

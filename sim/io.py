@@ -39,6 +39,11 @@ def _atomic(path: Path, write) -> None:
         raise
 
 
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write ``text`` (UTF-8) to ``path`` atomically."""
+    _atomic(Path(path), lambda p: p.write_text(text, encoding="utf-8"))
+
+
 def write_table(df: pd.DataFrame, path: Path) -> None:
     """Write ``df`` as Parquet or CSV according to ``path``'s suffix, atomically."""
     if path.suffix == ".parquet":

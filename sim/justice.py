@@ -35,6 +35,8 @@ class Decisions:
     outcome: np.ndarray
     sentence_days: np.ndarray
     case_days: np.ndarray
+    cross_border: np.ndarray
+    """True for cases that needed mutual legal assistance (foreign suspect)."""
 
 
 class JusticeSystem:
@@ -53,7 +55,7 @@ class JusticeSystem:
     def __init__(self, n_countries: int, capacity_per_day: np.ndarray,
                  conviction_rate: np.ndarray, penalty_years: np.ndarray,
                  evidence: np.ndarray, investigation_days: int, mla_delay_days: np.ndarray,
-                 sentence_fraction: float, court_feedback: float):
+                 sentence_fraction: float, court_feedback: float | np.ndarray):
         self.capacity_per_day = capacity_per_day.astype(np.float64).copy()
         self.conviction_rate = conviction_rate.astype(np.float64).copy()
         self.penalty_years = penalty_years.astype(np.float64).copy()
@@ -62,7 +64,9 @@ class JusticeSystem:
         self.mla_delay_days = mla_delay_days.astype(np.int64).copy()
         """(n_countries, n_countries) extra days when arresting country a needs country b."""
         self.sentence_fraction = float(sentence_fraction)
-        self.court_feedback = float(court_feedback)
+        self.court_feedback = np.broadcast_to(
+            np.asarray(court_feedback, np.float64), (n_countries,)).copy()
+        """Evidence-quality gain per decided case, per country."""
         self.credit = np.zeros(n_countries)
         cap = 1024
         self.courier = np.zeros(cap, np.int64)
@@ -71,6 +75,7 @@ class JusticeSystem:
         self.ready = np.zeros(cap, np.int64)
         self.penalty_weight = np.zeros(cap, np.float64)
         self.status = np.zeros(cap, np.int8)
+        self.cross_border = np.zeros(cap, bool)
         self.n = 0
 
     def _grow(self, need: int) -> None:
@@ -78,7 +83,8 @@ class JusticeSystem:
         if need <= cap:
             return
         new = max(need, 2 * cap)
-        for name in ("courier", "country", "opened", "ready", "penalty_weight", "status"):
+        for name in ("courier", "country", "opened", "ready", "penalty_weight", "status",
+                     "cross_border"):
             old = getattr(self, name)
             arr = np.zeros(new, old.dtype)
             arr[:cap] = old
@@ -97,8 +103,10 @@ class JusticeSystem:
         self.courier[ids] = couriers
         self.country[ids] = country
         self.opened[ids] = step
+        foreign = home_country != country
         delay = self.investigation_days + np.where(
-            home_country != country, self.mla_delay_days[country, home_country], 0)
+            foreign, self.mla_delay_days[country, home_country], 0)
+        self.cross_border[ids] = foreign
         self.ready[ids] = step + delay
         self.penalty_weight[ids] = penalty_weight
         self.status[ids] = PENDING
@@ -154,9 +162,11 @@ class JusticeSystem:
         np.minimum(self.evidence, EVIDENCE_MAX, out=self.evidence)
         return Decisions(case=chosen, courier=self.courier[chosen].copy(), country=c,
                          outcome=outcome, sentence_days=sentence,
-                         case_days=step - self.opened[chosen])
+                         case_days=step - self.opened[chosen],
+                         cross_border=self.cross_border[chosen].copy())
 
 
 def _no_decisions() -> Decisions:
     e = np.zeros(0, np.int64)
-    return Decisions(case=e, courier=e, country=e, outcome=e, sentence_days=e, case_days=e)
+    return Decisions(case=e, courier=e, country=e, outcome=e, sentence_days=e, case_days=e,
+                     cross_border=np.zeros(0, bool))

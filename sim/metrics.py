@@ -27,7 +27,12 @@ METRICS: dict[str, MetricSpec] = {
     "arrests": MetricSpec("daily", "people/day", "couriers arrested"),
     "convictions": MetricSpec("daily", "cases/day", "cases ending in conviction"),
     "cases_decided": MetricSpec("daily", "cases/day", "cases decided by courts"),
-    "case_days_total": MetricSpec("daily", "days", "summed arrest-to-decision time of cases decided"),
+    "case_days_total": MetricSpec("daily", "days",
+                                  "summed arrest-to-decision time of cases decided"),
+    "cross_border_cases_decided": MetricSpec("daily", "cases/day",
+                                             "decided cases that needed mutual legal assistance"),
+    "cross_border_case_days_total": MetricSpec("daily", "days",
+                                               "summed arrest-to-decision time of those cases"),
     "bribed_passages": MetricSpec("daily", "events/day", "detections ended by an accepted bribe"),
     "escapes": MetricSpec("daily", "events/day", "detected couriers who escaped"),
     "escapes_across_border": MetricSpec("daily", "events/day",
@@ -36,7 +41,11 @@ METRICS: dict[str, MetricSpec] = {
                                "seizures attributed to community tips (by hazard share)"),
     "recruits": MetricSpec("daily", "people/day", "new couriers recruited"),
     "trafficker_revenue_usd": MetricSpec("daily", "USD/day", "value of loads delivered"),
-    "armed_group_revenue_usd": MetricSpec("daily", "USD/day", "tolls taken on flows in armed zones"),
+    "armed_group_revenue_usd": MetricSpec("daily", "USD/day",
+                                          "tolls taken on flows in armed zones"),
+    "leader_arrests": MetricSpec("daily", "people/day",
+                                 "organisation leaders arrested (task forces)"),
+    "policy_cost_usd": MetricSpec("daily", "USD/day", "cost of the policies in force"),
     "couriers_active": MetricSpec("state", "people", "couriers idle, travelling or returning"),
     "couriers_travelling": MetricSpec("state", "people", "couriers on the road, loaded"),
     "couriers_detained": MetricSpec("state", "people", "couriers awaiting a court decision"),
@@ -44,7 +53,12 @@ METRICS: dict[str, MetricSpec] = {
     "pending_cases": MetricSpec("state", "cases", "cases not yet decided"),
     "participation": MetricSpec("state", "share", "community members in the trade / pool"),
     "trust": MetricSpec("state", "0-1", "mean community trust in the state"),
+    "tip_rate": MetricSpec("state", "probability",
+                           "mean P(a community tips off the state about a passage next to it)"),
     "route_cells": MetricSpec("state", "cells", "cells crossed by any loaded courier today"),
+    "leaders": MetricSpec("state", "people", "organisation leaders in place"),
+    "organisation_capacity": MetricSpec("state", "couriers",
+                                        "couriers the organisations can run with their leaders"),
 }
 """Every time-series column, in order."""
 
@@ -67,9 +81,10 @@ def daily_names(commodities) -> list[str]:
 
 
 EVENT_TYPES = ("recruitment", "seizure", "arrest", "bribe", "escape", "delivery",
-               "conviction", "release")
+               "conviction", "release", "leader_arrest")
 """Event kinds in the event log. ``quantity`` is the load (commodity unit) except for
-convictions (sentence, days) and recruitments/releases (0)."""
+convictions (sentence, days), recruitments/releases (0) and leader arrests (1 leader;
+courier -1)."""
 
 
 class EventLog:

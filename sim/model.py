@@ -16,6 +16,7 @@ from typing import Any
 
 import mesa
 import numpy as np
+from scipy import ndimage
 
 from sim.agents import (
     BorderUnit,
@@ -33,13 +34,16 @@ from sim.justice import CONVICTED, JusticeSystem
 from sim.kernels import get_kernels
 from sim.kernels.detection import ESCAPED, PASSED, SEIZED
 from sim.kernels.grid8 import DCOL, DROW
-from sim.kernels.streams import draw_seeds
+from sim.kernels.streams import draw_seeds, slot_normals, slot_seeds
 from sim.metrics import METRICS, EventLog, daily_names, metric_names
+from sim.policies import Levers
+from sim.policies.schedule import PolicySchedule
 from sim.region import build_region
 from sim.region.grid import SETTLEMENT_ROLES, RegionGrid
 from sim.spatial import disk_cells, km_to_cells, near_country_bits
 
-STREAMS = ("init", "move", "detect", "patrol", "trips", "justice", "communities")
+STREAMS = ("init", "move", "detect", "patrol", "trips", "justice", "communities", "leaders",
+           "redeploy")
 """Independent child streams of the model generator, one per process (common random
 numbers: a policy that changes one process leaves the others' draws unchanged)."""
 
@@ -109,6 +113,12 @@ class TraffickingModel(mesa.Model):
         self._build_organisations()
         self._build_couriers()
         self.justice = self._build_justice()
+        self.intel_log: dict[int, list[tuple[int, np.ndarray, np.ndarray]]] = {}
+        """Seizure-heat increments by day: [(seizing country, cells, weights), ...]."""
+        self.intel_lagged: dict[int, np.ndarray] = {}
+        """Seizure heat as it was ``d`` days ago, per reporting delay ``d`` in use."""
+        self.leader_hit_prob = np.zeros(self.n_countries)
+        self.policies = PolicySchedule(config.policy, self)
         self.flow = np.zeros((len(self.commodities), self.n_cells))
         self.flow_today = np.zeros_like(self.flow)
         self.totals = {name: 0.0 for name in daily_names(self.commodity_names)}
@@ -151,7 +161,8 @@ class TraffickingModel(mesa.Model):
         corridor = reg.corridor.ravel()
         self.border = reg.border.ravel()
         self.armed = reg.armed_group.ravel().astype(np.float64)
-        hours = np.where(corridor, cfg.cell_km / m.road_speed_kmh, cfg.cell_km / m.offroad_speed_kmh)
+        hours = np.where(corridor, cfg.cell_km / m.road_speed_kmh,
+                         cfg.cell_km / m.offroad_speed_kmh)
         self.cell_hours = np.where(self.land, hours, np.inf)
         if np.sqrt(2) * hours.max() > m.travel_hours_per_day:
             raise ConfigError(
@@ -172,7 +183,8 @@ class TraffickingModel(mesa.Model):
             self.bribe_acceptance[k] = cc.bribe_acceptance
             court[k] = cc.court_cases_per_day
         self.court_capacity = court
-        self.bribe_prob = np.where(self.core_cell, self.bribe_acceptance[np.maximum(self.country, 0)],
+        self.bribe_prob = np.where(self.core_cell,
+                                   self.bribe_acceptance[np.maximum(self.country, 0)],
                                    0.0)
         # pursuit: a unit may follow a fleeing courier into countries set in pursuit_bits
         pursuit_cells = km_to_cells(m.pursuit_distance_km, cfg.cell_km)
@@ -186,9 +198,9 @@ class TraffickingModel(mesa.Model):
 
     def _build_units(self) -> None:
         reg, cfg, m = self.region, self.config.scenario, self.config.model
-        kind, country, cell = [], [], []
+        kind, country, cell, crossing = [], [], [], []
         ny, nx = reg.shape
-        for x in reg.crossings:
+        for xi, x in enumerate(reg.crossings):
             a, b = reg.country_index(x.country_a), reg.country_index(x.country_b)
             sides = [(a, x.cell)]
             row, col = divmod(x.cell, nx)
@@ -203,6 +215,7 @@ class TraffickingModel(mesa.Model):
                     kind.append(POST)
                     country.append(k_country)
                     cell.append(k_cell)
+                    crossing.append(xi)
         init = self.streams["init"]
         for iso, cc in cfg.countries.items():
             k = reg.country_index(iso)
@@ -213,12 +226,15 @@ class TraffickingModel(mesa.Model):
             kind += [PATROL] * cc.patrols
             country += [k] * cc.patrols
             cell += start.tolist()
+            crossing += [-1] * cc.patrols
         country_arr = np.asarray(country, np.int16)
         self.units = UnitArrays(
             kind=np.asarray(kind, np.int8), country=country_arr,
             cell=np.asarray(cell, np.int32),
             allowed_bits=(np.int64(1) << country_arr.astype(np.int64)).astype(np.int64),
             effectiveness=np.ones(len(kind)))
+        self.post_crossing = np.asarray(crossing, np.int64)
+        """Crossing index of each post (-1 for patrols)."""
         self.unit_agents = [BorderUnit(self, i) for i in range(len(kind))]
         self.patrol_index = self.units.patrols
         self.patrol_attract_base = 1.0 + m.patrol_border_focus * self.border
@@ -229,7 +245,16 @@ class TraffickingModel(mesa.Model):
         """Countries whose seizure heat is non-zero."""
         self.intel_share = np.eye(self.n_countries, dtype=bool)
         """intel_share[k, j]: country k's patrols see country j's seizure heat."""
+        self.intel_delay_days = np.zeros((self.n_countries, self.n_countries), np.int64)
+        """Days before country j's seizure heat reaches country k's patrols."""
+        self.joint_border = np.zeros(self.n_cells, bool)
+        self.joint_focus = np.zeros(self.n_countries)
+        self.court_feedback = np.full(self.n_countries, m.court_feedback)
         self.post_hazard = self._post_hazard()
+        self.patrol_hazard = self._patrol_hazard(self.units.cell[self.patrol_index])
+        self.patrol_hazard_known = self.patrol_hazard.copy()
+        """What organisations know of patrol presence: patrol hazard averaged over the
+        last weeks (exponential average at ``risk_memory_decay_per_day``)."""
 
     def _post_hazard(self) -> np.ndarray:
         """Detection hazard per cell from fixed posts, -log(1 - p) summed over posts."""
@@ -261,10 +286,9 @@ class TraffickingModel(mesa.Model):
                                                      self.tip_radius)
 
     def _build_organisations(self) -> None:
-        reg, cfg, m = self.region, self.config.scenario, self.config.model
+        reg, m = self.region, self.config.model
         orgs, targets = [], []
-        for ci, (cname, com) in enumerate(zip(self.commodity_names, self.commodities,
-                                              strict=True)):
+        for ci, com in enumerate(self.commodities):
             dest = np.unique([reg.site(d).cell for d in com.destinations]).astype(np.int64)
             for j in range(com.organisations):
                 src = reg.site(com.sources[j % len(com.sources)])
@@ -342,7 +366,7 @@ class TraffickingModel(mesa.Model):
         ctry = np.maximum(self.country, 0)
         legal = (m.prison_year_cost_usd * self.penalty_years * m.sentence_fraction
                  * com.penalty_weight * self.justice_evidence() * self.conviction_rate)[ctry]
-        p_known = -np.expm1(-self.post_hazard)
+        p_known = -np.expm1(-(self.post_hazard + self.patrol_hazard_known))
         p = np.minimum(p_known + org.risk_memory, 1.0)
         escape = self.escape
         caught = (1.0 - self.bribe_prob) * (1.0 - escape) * (value + legal)
@@ -367,6 +391,74 @@ class TraffickingModel(mesa.Model):
         self.escape_across = blocked != 0
         self.escape = np.where(self.escape_across, m.escape_across_border_prob, m.escape_prob)
         """P(escape | detected) per cell: high where pursuit would have to stop at a border."""
+
+    def border_distance_km(self, cells: np.ndarray) -> np.ndarray:
+        """Distance (km) from each of ``cells`` to the nearest land border cell."""
+        if not hasattr(self, "_border_km"):
+            far = ~self.border.reshape(self.region.shape)
+            self._border_km = (ndimage.distance_transform_edt(far).ravel()
+                               * self.config.scenario.cell_km)
+        return self._border_km[cells]
+
+    # ------------------------------------------------------------------ policy levers
+
+    def current_levers(self) -> Levers:
+        """The model's current lever values (a copy)."""
+        units, comm, j = self.units, self.communities, self.justice
+        own = np.int64(1) << np.arange(self.n_countries, dtype=np.int64)
+        patrol_bits = own.copy()
+        pidx = self.patrol_index
+        if len(pidx):
+            patrol_bits[units.country[pidx]] = units.allowed_bits[pidx]
+        return Levers(
+            pursuit_bits=self.pursuit_bits.copy(), patrol_bits=patrol_bits,
+            joint_border=self.joint_border.copy(), joint_focus=self.joint_focus.copy(),
+            unit_effectiveness=units.effectiveness.copy(),
+            intel_share=self.intel_share.copy(), intel_delay_days=self.intel_delay_days.copy(),
+            penalty_years=self.penalty_years.copy(), conviction_rate=self.conviction_rate.copy(),
+            bribe_acceptance=self.bribe_acceptance.copy(),
+            court_cases_per_day=j.capacity_per_day.copy(), court_feedback=j.court_feedback.copy(),
+            mla_delay_days=j.mla_delay_days.copy(), livelihood=comm.livelihood.copy(),
+            trust_target=comm.trust_target.copy(), leader_hit_prob=self.leader_hit_prob.copy())
+
+    def set_levers(self, lv: Levers, changed: set[str]) -> None:
+        """Put lever values into the model and refresh what depends on them.
+
+        Parameters
+        ----------
+        lv : Levers
+            New values (the model keeps its own copies).
+        changed : set of str
+            Names of the levers that differ from the current values.
+        """
+        units, comm, j = self.units, self.communities, self.justice
+        if "pursuit_bits" in changed:
+            self.pursuit_bits = lv.pursuit_bits.copy()
+            self.update_escape()
+        if "patrol_bits" in changed:
+            pidx = self.patrol_index
+            units.allowed_bits[pidx] = lv.patrol_bits[units.country[pidx]]
+        self.joint_border = lv.joint_border.copy()
+        self.joint_focus = lv.joint_focus.copy()
+        if "unit_effectiveness" in changed:
+            units.effectiveness[:] = lv.unit_effectiveness
+            self.post_hazard = self._post_hazard()
+        self.intel_share = lv.intel_share.copy()
+        self.intel_delay_days = lv.intel_delay_days.copy()
+        self.penalty_years[:] = lv.penalty_years
+        self.conviction_rate[:] = lv.conviction_rate
+        j.penalty_years[:] = lv.penalty_years
+        j.conviction_rate[:] = lv.conviction_rate
+        if "bribe_acceptance" in changed:
+            self.bribe_acceptance[:] = lv.bribe_acceptance
+            self.bribe_prob = np.where(
+                self.core_cell, self.bribe_acceptance[np.maximum(self.country, 0)], 0.0)
+        j.capacity_per_day[:] = lv.court_cases_per_day
+        j.court_feedback[:] = lv.court_feedback
+        j.mla_delay_days[:] = lv.mla_delay_days
+        comm.livelihood[:] = lv.livelihood
+        comm.trust_target[:] = lv.trust_target
+        self.leader_hit_prob[:] = lv.leader_hit_prob
 
     def _plan(self, org: Organisation, step: int) -> None:
         org.decay_memory(step, self.config.model.risk_memory_decay_per_day)
@@ -446,12 +538,17 @@ class TraffickingModel(mesa.Model):
         """Advance one day (see the module docstring for the order)."""
         t = self.steps
         today = {name: 0.0 for name in self.totals}
+        self.policies.update(self, t)
+        self._replace_leaders(t)
         self._plan_routes(t)
         self._dispatch(t)
         moved = self._move_couriers()
         self._patrol()
         detected = self._detect(moved)
         self._resolve(t, moved, detected, today)
+        self._hit_leaders(t, today)
+        self.policies.act(self, t, today)
+        today["policy_cost_usd"] = self.policies.daily_cost_usd()
         self._advance_justice(t, today)
         self._update_communities(t, today)
         self._learn(t)
@@ -472,21 +569,29 @@ class TraffickingModel(mesa.Model):
         cap = np.array([o.capacity for o in self.organisations])
         ready &= cap[np.maximum(c.org, 0)] > 0
         go = np.flatnonzero(ready)
+        # an organisation keeps at most `capacity` couriers on the road (leaders' reach)
+        on_road = np.bincount(c.org[c.state == CourierState.TRAVELLING],
+                              minlength=len(cap))
+        room = cap - on_road
+        if len(go) and (np.bincount(c.org[go], minlength=len(cap)) > room).any():
+            rank = _rank_within(c.org[go])
+            go = go[rank < room[c.org[go]]]
+            ready[:] = False
+            ready[go] = True
         c.timer[idle & ~ready] -= 1
         if len(go) == 0:
             return
-        rng = self.streams["trips"]
         med = self.commodity_table["load_median"][c.commodity[go]]
         sig = self.commodity_table["load_sigma"][c.commodity[go]]
-        c.load[go] = med * np.exp(sig * rng.standard_normal(len(go)))
+        c.load[go] = med * np.exp(sig * slot_normals(self.streams["trips"], go))
         c.state[go] = CourierState.TRAVELLING
         c.cell[go] = self.org_source[c.org[go]]
         c.trip_days[go] = 0
 
     def _move_couriers(self) -> dict:
         c = self.couriers
-        seeds = draw_seeds(self.streams["move"], c.capacity)
-        self.detect_seeds = draw_seeds(self.streams["detect"], c.capacity)
+        seeds = slot_seeds(self.streams["move"], c.capacity)
+        self.detect_seeds = slot_seeds(self.streams["detect"], c.capacity)
         movers = np.flatnonzero(c.state == CourierState.TRAVELLING).astype(np.int64)
         m = len(movers)
         start = c.cell[movers].copy()
@@ -503,32 +608,96 @@ class TraffickingModel(mesa.Model):
         m = self.config.model
         pidx = self.patrol_index
         if len(pidx) == 0:
-            self.patrol_hazard = np.zeros(self.n_cells)
             return
         seeds = draw_seeds(self.streams["patrol"], len(pidx))
+        redeploy = self.streams["redeploy"].random((2, len(pidx)))
         pos = self.units.cell[pidx]
         for k in np.unique(self.units.country[pidx]):
             sel = np.flatnonzero(self.units.country[pidx] == k)
-            sources = np.flatnonzero(self.intel_share[k] & self.intel_active)
             attract = self.patrol_attract_base
-            if len(sources):
-                attract = attract + m.patrol_intel_weight * self.intel[sources].sum(axis=0)
+            heat = self.intel_seen(k)
+            if heat is not None:
+                attract = attract + m.patrol_intel_weight * heat
+                self._redeploy(pos, sel, heat, self.units.allowed_bits[pidx[sel[0]]], redeploy)
+            if self.joint_focus[k] > 0:
+                attract = attract + self.joint_focus[k] * self.joint_border
             p = pos[sel]
             self.kernels.move_patrols(p, self.units.allowed_bits[pidx[sel]], self.country,
                                       attract, seeds[sel], m.patrol_moves_per_day, self.nx)
             pos[sel] = p
         self.units.cell[pidx] = pos
+        self.patrol_hazard = self._patrol_hazard(pos)
+        rate = m.risk_memory_decay_per_day
+        self.patrol_hazard_known += rate * (self.patrol_hazard - self.patrol_hazard_known)
+
+    def _redeploy(self, pos: np.ndarray, sel: np.ndarray, heat: np.ndarray, bits: np.int64,
+                  u: np.ndarray) -> None:
+        """Intelligence-led tasking: each patrol in ``sel`` is sent, with probability
+        ``patrol_redeploy_prob``, to a cell drawn in proportion to the seizure ``heat`` it
+        sees, within the countries its ``bits`` allow. ``u`` holds two uniforms per patrol
+        (drawn every day whatever happens, so the draws stay aligned across policies)."""
+        prob = self.config.model.patrol_redeploy_prob
+        if prob <= 0:
+            return
+        allowed = ((np.int64(1) << np.maximum(self.country, 0).astype(np.int64)) & bits) != 0
+        h = np.where(allowed & self.land, heat, 0.0)
+        total = h.sum()
+        if total <= 0:
+            return
+        go = sel[u[0, sel] < prob]
+        if len(go):
+            cdf = np.cumsum(h)
+            pos[go] = np.minimum(np.searchsorted(cdf, u[1, go] * cdf[-1], side="right"),
+                                 self.n_cells - 1)
+
+    def _patrol_hazard(self, pos: np.ndarray) -> np.ndarray:
+        """Detection hazard per cell from patrols at ``pos`` (cells, one per patrol)."""
+        m = self.config.model
         targets, w = disk_cells(pos, self.region.shape, m.patrol_radius_cells)
-        eff = self.units.effectiveness[pidx]
+        eff = self.units.effectiveness[self.patrol_index]
         p_cell = np.clip(m.patrol_detection_prob * eff, 0, 1 - 1e-12)
         haz = np.broadcast_to(-np.log1p(-p_cell)[:, None], targets.shape)
         ok = targets >= 0
-        self.patrol_hazard = np.bincount(targets[ok], weights=haz[ok], minlength=self.n_cells)
+        return np.bincount(targets[ok], weights=haz[ok], minlength=self.n_cells)
+
+    def intel_seen(self, k: int) -> np.ndarray | None:
+        """Seizure heat country ``k``'s patrols see: their own, plus partners' as it was
+        one reporting delay ago (``None`` when there is none)."""
+        heat = self.intel[k] if self.intel_active[k] else None
+        for j in np.flatnonzero(self.intel_share[k]):
+            if j == k:
+                continue
+            lagged = self._lagged_intel(int(self.intel_delay_days[k, j]))[j]
+            heat = lagged if heat is None else heat + lagged
+        return heat
+
+    def _lagged_intel(self, delay: int) -> np.ndarray:
+        """Seizure heat per country as it was ``delay`` days before the last learning step
+        (built from the increment log on first use, then kept up to date in _learn)."""
+        if delay == 0:
+            return self.intel
+        if delay not in self.intel_lagged:
+            last = self.steps - 1  # learning steps done so far: 0 .. steps-1
+            decay = 1.0 - self.config.model.risk_memory_decay_per_day
+            lag = np.zeros_like(self.intel)
+            for day, entries in self.intel_log.items():
+                age = last - delay - day
+                if age >= 0:
+                    for k, cells, w in entries:
+                        np.add.at(lag[k], cells, w * decay**age)
+            self.intel_lagged[delay] = lag
+        return self.intel_lagged[delay]
+
+    def tip_strength(self) -> np.ndarray:
+        """P(a community tips off the state about one passage next to it), per community:
+        ``tip_detection_prob`` x trust x share of the pool not in the trade."""
+        m, comm = self.config.model, self.communities
+        return m.tip_detection_prob * comm.trust * (1.0 - np.minimum(comm.participation, 1))
 
     def tip_hazard(self) -> np.ndarray:
-        """Detection hazard per cell from community tips (trust x non-participation)."""
-        m, comm = self.config.model, self.communities
-        strength = m.tip_detection_prob * comm.trust * (1.0 - np.minimum(comm.participation, 1))
+        """Detection hazard per cell from community tips (:meth:`tip_strength`, spread
+        over ``tip_radius_km`` with linearly falling weight)."""
+        strength = self.tip_strength()
         p = np.clip(strength[:, None] * self.tip_weight[None, :], 0, 1 - 1e-12)
         ok = self.tip_cells >= 0
         return np.bincount(self.tip_cells[ok], weights=-np.log1p(-p[ok]), minlength=self.n_cells)
@@ -565,7 +734,8 @@ class TraffickingModel(mesa.Model):
         bribed = np.flatnonzero(det["n_bribes"] > 0)
         if len(bribed):
             who = movers[bribed]
-            paid = m.bribe_share * c.load[who] * value_src[c.commodity[who]] * det["n_bribes"][bribed]
+            paid = (m.bribe_share * c.load[who] * value_src[c.commodity[who]]
+                    * det["n_bribes"][bribed])
             for o, usd in zip(c.org[who], paid, strict=True):
                 self.organisations[o].losses_usd += usd
             cells = det["bribe_cell"][bribed]
@@ -636,6 +806,36 @@ class TraffickingModel(mesa.Model):
         share = np.divide(tip, total, out=np.zeros_like(tip), where=total > 0)
         today["tip_seizures"] += float(share.sum())
 
+    def _hit_leaders(self, t: int, today: dict) -> None:
+        """Task forces: each of today's arrests may lead to a leader of the courier's
+        organisation, with the arresting country's ``leader_hit_prob``."""
+        seized = self.seized_today
+        if len(seized) == 0 or not self.leader_hit_prob.any():
+            return
+        c = self.couriers
+        p = self.leader_hit_prob[self.country[c.cell[seized]]]
+        u = self.streams["leaders"].random(len(seized))
+        delay = self.config.model.leader_replacement_days
+        for i in np.flatnonzero(u < p):
+            org = self.organisations[int(c.org[seized[i]])]
+            if org.leaders <= 0:
+                continue
+            org.leaders -= 1
+            if org.replace_at is None:
+                org.replace_at = t + delay
+            cell = int(c.cell[seized[i]])
+            self.events.add(t, "leader_arrest", cell, int(self.country[cell]), org.commodity,
+                            1.0, org.index, np.array([-1]))
+            today["leader_arrests"] += 1
+
+    def _replace_leaders(self, t: int) -> None:
+        """Organisations promote a new leader ``leader_replacement_days`` after a loss."""
+        delay = self.config.model.leader_replacement_days
+        for org in self.organisations:
+            if org.replace_at is not None and t >= org.replace_at:
+                org.leaders = min(org.leaders + 1, org.leaders0)
+                org.replace_at = t + delay if org.leaders < org.leaders0 else None
+
     def _advance_justice(self, t: int, today: dict) -> None:
         c = self.couriers
         d = self.justice.advance(t, self.streams["justice"])
@@ -651,6 +851,8 @@ class TraffickingModel(mesa.Model):
             today["convictions"] += int(conv.sum())
             today["cases_decided"] += len(d.case)
             today["case_days_total"] += float(d.case_days.sum())
+            today["cross_border_cases_decided"] += int(d.cross_border.sum())
+            today["cross_border_case_days_total"] += float(d.case_days[d.cross_border].sum())
             c.state[who[conv]] = CourierState.IMPRISONED
             c.timer[who[conv]] = d.sentence_days[conv]
             self._release(who[~conv])
@@ -720,6 +922,10 @@ class TraffickingModel(mesa.Model):
         seized = self.seized_today
         decay = m.risk_memory_decay_per_day
         self.intel[self.intel_active] *= 1.0 - decay
+        for delay, lag in self.intel_lagged.items():
+            lag *= 1.0 - decay
+            for k, cells, w in self.intel_log.get(t - delay, ()):  # now `delay` days old
+                np.add.at(lag[k], cells, w)
         if len(seized) == 0:
             return
         cells = c.cell[seized]
@@ -728,10 +934,11 @@ class TraffickingModel(mesa.Model):
         ok = targets >= 0
         for k in np.unique(ctry):
             sel = ctry == k
-            self.intel[k] += np.bincount(targets[sel][ok[sel]],
-                                         weights=np.broadcast_to(w, targets[sel].shape)[ok[sel]],
-                                         minlength=self.n_cells)
+            cells_k = targets[sel][ok[sel]]
+            w_k = np.broadcast_to(w, targets[sel].shape)[ok[sel]]
+            self.intel[k] += np.bincount(cells_k, weights=w_k, minlength=self.n_cells)
             self.intel_active[k] = True
+            self.intel_log.setdefault(t, []).append((int(k), cells_k.copy(), w_k.copy()))
         for org in self.organisations:
             same = c.commodity[seized] == org.commodity
             if not same.any():
@@ -762,7 +969,10 @@ class TraffickingModel(mesa.Model):
         comm = self.communities
         latest["participation"] = float(comm.members.sum() / max(comm.pool.sum(), 1.0))
         latest["trust"] = float(comm.trust.mean()) if len(comm.trust) else 0.0
+        latest["tip_rate"] = float(self.tip_strength().mean()) if len(comm.trust) else 0.0
         latest["route_cells"] = float(np.count_nonzero(self.flow_today.sum(axis=0)))
+        latest["leaders"] = float(sum(o.leaders for o in self.organisations))
+        latest["organisation_capacity"] = float(sum(o.capacity for o in self.organisations))
         self.latest = latest
         self.datacollector.collect(self)
 
@@ -782,3 +992,13 @@ def _km(lon1, lat1, lon2, lat2):
     a = (np.sin((lat2 - lat1) / 2) ** 2
          + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2)
     return 2 * 6371.0 * np.arcsin(np.sqrt(a))
+
+
+def _rank_within(groups: np.ndarray) -> np.ndarray:
+    """Rank of each element among the elements of its group, in order of appearance."""
+    order = np.argsort(groups, kind="stable")
+    sorted_g = groups[order]
+    starts = np.searchsorted(sorted_g, sorted_g, side="left")
+    rank = np.empty(len(groups), np.int64)
+    rank[order] = np.arange(len(groups)) - starts
+    return rank

@@ -67,6 +67,10 @@ def summarise(model: TraffickingModel, ts: pd.DataFrame) -> dict:
     out: dict = {f"config.{k}": v for k, v in flatten(model.config).items()}
     out["seed"] = model.config.seed
     out["steps_run"] = int(model.steps)
+    out["policy"] = model.config.policy.name
+    out["policy_cost_usd_per_year"] = model.policies.yearly_cost_usd()
+    out["policy_cost_usd"] = float(ts["policy_cost_usd"].sum())
+    seized_value = 0.0
     for name in model.commodity_names:
         delivered = float(ts[f"delivered_{name}"].sum())
         seized = float(ts[f"seized_{name}"].sum())
@@ -74,15 +78,21 @@ def summarise(model: TraffickingModel, ts: pd.DataFrame) -> dict:
         out[f"seized_{name}"] = seized
         moved = delivered + seized
         out[f"interdiction_rate_{name}"] = seized / moved if moved > 0 else 0.0
+        seized_value += seized * model.config.scenario.commodities[name].value_at_destination_usd
+    out["seized_value_usd"] = seized_value
     for name in ("arrests", "convictions", "cases_decided", "bribed_passages", "escapes",
-                 "escapes_across_border", "tip_seizures", "recruits",
+                 "escapes_across_border", "tip_seizures", "recruits", "leader_arrests",
                  "trafficker_revenue_usd", "armed_group_revenue_usd"):
         out[name] = float(ts[name].sum())
     decided = out["cases_decided"]
     out["case_days_mean"] = float(ts["case_days_total"].sum() / decided) if decided else 0.0
+    cross = float(ts["cross_border_cases_decided"].sum())
+    out["cross_border_cases_decided"] = cross
+    out["case_days_cross_border_mean"] = (float(ts["cross_border_case_days_total"].sum() / cross)
+                                          if cross else 0.0)
     last = ts.iloc[-1] if len(ts) else None
     for name in ("pending_cases", "couriers_active", "couriers_detained", "couriers_imprisoned",
-                 "participation", "trust"):
+                 "participation", "trust", "tip_rate", "leaders", "organisation_capacity"):
         out[f"{name}_end"] = float(last[name]) if last is not None else 0.0
     out["route_cells_mean"] = float(ts["route_cells"].mean()) if len(ts) else 0.0
     out.update(displacement(model))
@@ -96,7 +106,8 @@ def displacement(model: TraffickingModel) -> dict:
     crossing (cells within one cell of it); ``spread_km_<c>``: flow-weighted standard
     distance (km) of flow cells from their centroid; ``route_cells_<c>``: cells used;
     ``crossing_share.<crossing>``: share of all border flow (value-weighted, USD) at
-    each official crossing.
+    each official crossing; ``flow_share.<ISO3>``: share of all flow (value-weighted,
+    USD x cell passages) inside each core country.
     """
     reg = model.region
     out = {}
@@ -128,6 +139,11 @@ def displacement(model: TraffickingModel) -> dict:
         else:
             out[f"spread_km_{name}"] = 0.0
     usd = (model.flow * value[:, None]).sum(axis=0)
+    total_usd = usd.sum()
+    for k, iso in enumerate(reg.countries):
+        if reg.core[k]:
+            out[f"flow_share.{iso}"] = (float(usd[model.country == k].sum() / total_usd)
+                                        if total_usd > 0 else 0.0)
     border_usd = usd[border].sum()
     for xname, cells in crossing_cells.items():
         out[f"crossing_share.{xname}"] = (float(usd[cells].sum() / border_usd)

@@ -17,7 +17,8 @@ def toy():
     ("steps", -5, "steps = -5 is not allowed: must be an integer in [1, 36500]"),
     ("engine", "cuda", "engine = 'cuda' is not allowed: must be one of 'numba', 'python'"),
     ("seed", 1.5, "seed = 1.5 is not allowed: must be an integer"),
-    ("scenario.cell_km", 0.5, "scenario.cell_km = 0.5 is not allowed: must be a number in [2, 200]"),
+    ("scenario.cell_km", 0.5,
+     "scenario.cell_km = 0.5 is not allowed: must be a number in [2, 200]"),
     ("model.post_detection_prob", 1.5,
      "model.post_detection_prob = 1.5 is not allowed: must be a number in [0, 1]"),
     ("scenario.countries.AAA.penalty_years", "ten",
@@ -49,7 +50,7 @@ def test_unknown_site_fails_before_simulating(toy):
 
 
 def test_countries_must_match_the_region(toy):
-    from sim.config import to_dict, from_dict, ModelConfig
+    from sim.config import ModelConfig, from_dict, to_dict
     data = to_dict(toy)
     data["scenario"]["countries"].pop("CCC")
     cfg = from_dict(ModelConfig, data)

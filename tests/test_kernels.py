@@ -58,7 +58,7 @@ def test_routing_twins_equal(seed, ny, nx, noise):
     targets = rng.choice(ny * nx, size=min(3, ny * nx), replace=False).astype(np.int64)
     a = routes(NB, cost, nx, targets, noise)
     b = routes(PY, cost, nx, targets, noise)
-    for x, y in zip(a, b):
+    for x, y in zip(a, b, strict=False):
         np.testing.assert_array_equal(x, y)
 
 
@@ -147,7 +147,7 @@ def test_move_couriers_twins_equal(seed, n, hours):
     w = courier_world(seed, n)
     a = run_move(NB, w, hours)
     b = run_move(PY, w, hours)
-    for x, y in zip(a, b):
+    for x, y in zip(a, b, strict=False):
         np.testing.assert_array_equal(x, y)
 
 
@@ -190,7 +190,7 @@ def test_detect_couriers_twins_equal(seed, n):
     commodity = rng.integers(0, 2, n).astype(np.int32)
     a = run_detect(NB, w, path, n_hops, p_det, bribe, escape, load, commodity)
     b = run_detect(PY, w, path, n_hops, p_det, bribe, escape, load, commodity)
-    for x, y in zip(a, b):
+    for x, y in zip(a, b, strict=False):
         np.testing.assert_array_equal(x, y)
 
 

@@ -43,6 +43,8 @@ class Organisation(mesa.Agent):
         self.base_capacity = int(capacity)
         self.leaders0 = int(leaders)
         self.leaders = int(leaders)
+        self.replace_at: int | None = None
+        """Day the next lost leader is replaced (None: no vacancy)."""
         self.risk_memory = np.zeros(n_cells, np.float64)
         """Perceived extra detection probability per cell passage, learned from seizures."""
         self.memory_step = 0

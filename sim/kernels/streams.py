@@ -64,3 +64,37 @@ def next_uniform_py(state: int) -> tuple[int, float]:
 def draw_seeds(rng: np.random.Generator, n: int) -> np.ndarray:
     """``n`` independent 64-bit stream seeds (uint64) from the model's generator."""
     return rng.integers(0, np.iinfo(np.uint64).max, size=n, dtype=np.uint64, endpoint=True)
+
+
+def _splitmix_vec(x: np.ndarray) -> np.ndarray:
+    """SplitMix64 output function applied elementwise to uint64 ``x`` (wrapping)."""
+    with np.errstate(over="ignore"):
+        z = x + _GOLDEN
+        z = (z ^ (z >> _S30)) * _MIX1
+        z = (z ^ (z >> _S27)) * _MIX2
+        return z ^ (z >> _S31)
+
+
+def slot_seeds(rng: np.random.Generator, n: int) -> np.ndarray:
+    """64-bit stream seeds for agent slots ``0 .. n-1`` (uint64).
+
+    One draw from ``rng`` per call, hashed with each slot index: slot ``i`` gets the same
+    seed whatever ``n`` is. So the draws of a courier slot on a given day do not depend on
+    how many slots exist, which keeps common random numbers between policies that
+    recruit different numbers of couriers.
+    """
+    base = rng.integers(0, np.iinfo(np.uint64).max, dtype=np.uint64, endpoint=True)
+    with np.errstate(over="ignore"):
+        return _splitmix_vec(np.uint64(base) + np.arange(n, dtype=np.uint64) * _MIX2)
+
+
+def slot_normals(rng: np.random.Generator, slots: np.ndarray) -> np.ndarray:
+    """Standard normal draws for agent ``slots`` (one draw from ``rng`` per call).
+
+    Box-Muller on two SplitMix64 uniforms per slot; like :func:`slot_seeds`, slot ``i``'s
+    draw does not depend on which other slots are drawn.
+    """
+    seeds = slot_seeds(rng, int(slots.max()) + 1 if len(slots) else 0)[slots]
+    u1 = ((_splitmix_vec(seeds) >> _S11).astype(np.float64) + 1.0) * TO_UNIT  # (0, 1]
+    u2 = (_splitmix_vec(seeds ^ _MIX1) >> _S11).astype(np.float64) * TO_UNIT
+    return np.sqrt(-2.0 * np.log(u1)) * np.cos(2.0 * np.pi * u2)

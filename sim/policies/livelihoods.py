@@ -1,0 +1,55 @@
+"""Livelihood programmes: income support in targeted border communities, with a ramp-up.
+
+Seeds: WACSI goal 5; ACSS (Benin's integrated border-zone management). Effect sizes for
+West Africa were not found (FACTS.md §6, Mansfield 2018 on alternative development):
+the gains below are assumptions to explore, not estimates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.config import spec
+from sim.policies.base import Levers, Policy, register
+
+
+@dataclass(frozen=True)
+class LivelihoodsParams:
+    """Parameters of :class:`Livelihoods`."""
+
+    income_gain: float = spec(0, 1, default=0.3,
+                              doc="rise of the legal income index of targeted communities")
+    trust_gain: float = spec(0, 1, default=0.2,
+                             doc="rise of the trust level targeted communities recover to")
+    ramp_days: int = spec(0, 3650, unit="days", default=180,
+                          doc="days to reach the full effect (linear)")
+    border_km: float = spec(0, 2000, unit="km", default=60.0,
+                            doc="target communities within this distance of a border "
+                                "(0 = every community of the partners)")
+
+
+@register
+class Livelihoods(Policy):
+    """Raise legal income and trust in targeted communities; recruitment falls, tips rise."""
+
+    lever = "livelihoods"
+    Params = LivelihoodsParams
+    doc = ("legal income and trust rise in targeted communities over a ramp-up: recruitment "
+           "propensity falls, community tips rise")
+    ramps = True
+
+    def setup(self, model) -> None:
+        comm = model.communities
+        member = self.member[comm.country]
+        if self.params.border_km > 0:
+            member &= model.border_distance_km(comm.cell) <= self.params.border_km
+        self.targets = np.flatnonzero(member)
+
+    def apply(self, model, levers: Levers, t: int) -> None:
+        r = self.ramp(t, self.params.ramp_days)
+        i = self.targets
+        levers.livelihood[i] = np.minimum(levers.livelihood[i] + r * self.params.income_gain, 1.0)
+        levers.trust_target[i] = np.minimum(levers.trust_target[i] + r * self.params.trust_gain,
+                                            1.0)

@@ -1,0 +1,39 @@
+"""Counter-narcotics task forces: vetted units that work arrests up to organisation leaders.
+
+Seed: CACI (vetted units of 20-25 officers per country, mentored by the DEA; FACTS.md §2).
+UNODC (2012) notes that no major kingpin had been arrested in Central Asia since 1991, so
+without a task force the model arrests no leaders.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sim.config import spec
+from sim.policies.base import Levers, Policy, register
+
+
+@dataclass(frozen=True)
+class TaskForcesParams:
+    """Parameters of :class:`TaskForces`."""
+
+    leader_hit_prob: float = spec(0, 1, default=0.02,
+                                  doc="P(an arrest in a partner country leads to one leader "
+                                      "of the courier's organisation)")
+
+
+@register
+class TaskForces(Policy):
+    """Arrests in the partners' territory give vetted units a chance to reach a leader."""
+
+    lever = "task_forces"
+    Params = TaskForcesParams
+    doc = ("arrests may lead vetted units to an organisation's leaders: the organisation "
+           "loses a leader and capacity until it replaces them")
+    # The model draws the day's leader hits once from the combined lever
+    # (TraffickingModel._hit_leaders), so overlapping task forces never double-draw.
+
+    def apply(self, model, levers: Levers, t: int) -> None:
+        k = self.countries
+        levers.leader_hit_prob[k] = 1.0 - (1.0 - levers.leader_hit_prob[k]) * (
+            1.0 - self.params.leader_hit_prob)

@@ -1,0 +1,278 @@
+"""Policy levers: configs, the plug-in interface, common random numbers and, for every lever,
+the direction of its effect on the toy scenario (paired by seed, 95% t-interval)."""
+
+import numpy as np
+import pytest
+from hydra import compose, initialize_config_dir
+from scipy import stats
+
+from sim.config import ConfigError, available, make_config, to_dict
+from sim.model import TraffickingModel
+from sim.policies import LEVERS
+from sim.simulate import simulate
+from sim.spatial import disk_cells
+from tests.paths import CONFIGS
+
+CORE = ("AAA", "BBB", "CCC")
+
+
+def toy(lever=None, *, seed=0, steps=200, params=None, countries=CORE, start=0, end=None,
+        extra=None):
+    """Toy config with one policy (or none) and extra dotted overrides."""
+    policies = {} if lever is None else {lever: {
+        "lever": lever, "countries": list(countries), "start": start, "end": end,
+        "cost_usd_per_year": 365_000.0, "cost_basis": "test", "params": params or {}}}
+    overrides = {"policy": {"name": lever or "baseline", "description": "test",
+                            "policies": policies}}
+    overrides.update(extra or {})
+    return make_config("toy", seed=seed, steps=steps, overrides=overrides)
+
+
+def paired(lever, metric, *, seeds=range(6), **kw):
+    """Paired differences (policy - baseline) of a summary metric over seeds."""
+    out = []
+    for s in seeds:
+        base = simulate(toy(None, seed=s, steps=kw.get("steps", 200),
+                            extra=kw.get("extra"))).summary
+        pol = simulate(toy(lever, seed=s, **kw)).summary
+        out.append(metric(pol) - metric(base))
+    return np.array(out)
+
+
+def upper_ci(d):
+    """Upper end of the 95% t-interval of the mean of ``d``."""
+    return d.mean() + stats.t.ppf(0.975, len(d) - 1) * d.std(ddof=1) / np.sqrt(len(d))
+
+
+def lower_ci(d):
+    return d.mean() - stats.t.ppf(0.975, len(d) - 1) * d.std(ddof=1) / np.sqrt(len(d))
+
+
+def get(name):
+    return lambda summary: summary[name]
+
+
+# ----------------------------------------------------------------------------- configs
+
+
+@pytest.mark.parametrize("name", available("policy"))
+def test_shipped_policy_files_are_valid_and_match_hydra(name):
+    cfg = make_config("west_africa", policy=name)
+    assert cfg.policy.name == name
+    assert cfg.policy.description
+    for pol in cfg.policy.policies.values():
+        assert pol.lever in LEVERS and pol.cost_basis
+    with initialize_config_dir(config_dir=str(CONFIGS), version_base="1.3"):
+        hydra_cfg = compose(config_name="config", overrides=[f"policy={name}"])
+    from experiments.common import split_config
+
+    model_cfg, _ = split_config(hydra_cfg)
+    assert to_dict(model_cfg.policy) == to_dict(cfg.policy)
+
+
+def test_every_lever_has_a_file_and_two_packages_exist():
+    names = set(available("policy"))
+    assert {"baseline", *LEVERS} <= names
+    packages = [n for n in names if len(make_config("west_africa", policy=n).policy.policies) > 1]
+    assert len(packages) >= 2
+
+
+def test_package_merges_its_policies():
+    cfg = make_config("west_africa", policy="security_livelihoods")
+    assert set(cfg.policy.policies) == {"joint_operations", "intelligence_sharing",
+                                        "task_forces", "livelihoods"}
+    assert cfg.policy.name == "security_livelihoods"
+
+
+@pytest.mark.parametrize("change, field", [
+    ({"lever": "magic"}, "policy.policies.x.lever"),
+    ({"countries": ["AAA", "XYZ"]}, "policy.policies.x.countries[1]"),
+    ({"start": 50, "end": 10}, "policy.policies.x.end"),
+    ({"params": {"bribe_reduction": 1.5}}, "policy.policies.x.params.bribe_reduction"),
+    ({"params": {"bribe_cut": 0.5}}, "policy.policies.x.params.bribe_cut"),
+    ({"cost_usd_per_year": -1.0}, "policy.policies.x.cost_usd_per_year"),
+])
+def test_bad_policy_values_fail_naming_the_field(change, field):
+    pol = {"lever": "accountable_institutions", "countries": ["AAA"], "start": 0, "end": None,
+           "cost_usd_per_year": 1.0, "cost_basis": "test", "params": {}}
+    pol.update(change)
+    with pytest.raises(ConfigError) as err:
+        make_config("toy", overrides={"policy": {"name": "p", "description": "d",
+                                                 "policies": {"x": pol}}})
+    message = str(err.value)
+    assert message.startswith(field) and "\n" not in message
+
+
+def test_missing_params_take_the_lever_defaults():
+    cfg = toy("livelihoods", params={"income_gain": 0.5})
+    params = cfg.policy.policies["livelihoods"].params
+    assert params["income_gain"] == 0.5 and params["ramp_days"] == 180
+
+
+# ----------------------------------------------------------------------------- interface
+
+
+def test_levers_return_to_scenario_values_when_a_policy_ends():
+    model = TraffickingModel(toy("accountable_institutions", start=5, end=10, steps=20,
+                                 params={"bribe_reduction": 0.5}))
+    base = model.bribe_prob.copy()
+    seen = []
+    for _ in range(15):
+        model.step()
+        seen.append(model.bribe_prob.copy())
+    # seen[i] is after day i + 1 (days are numbered from 1)
+    np.testing.assert_array_equal(seen[3], base)           # day 4: not yet
+    np.testing.assert_allclose(seen[4], base * 0.5)        # days 5-9: halved
+    np.testing.assert_allclose(seen[8], base * 0.5)
+    np.testing.assert_array_equal(seen[9], base)           # day 10: back
+
+
+def test_policy_cost_is_charged_for_the_days_in_force():
+    result = simulate(toy("accountable_institutions", start=10, end=50, steps=100))
+    assert result.summary["policy_cost_usd"] == pytest.approx(40 * 1000.0)  # 365,000 USD/yr
+    assert result.summary["policy_cost_usd_per_year"] == 365_000.0
+
+
+def test_a_policy_that_never_starts_changes_nothing():
+    base = simulate(toy(None, seed=3, steps=60)).summary
+    never = simulate(toy("joint_operations", seed=3, steps=60, start=100)).summary
+    metrics = [k for k in base
+               if not k.startswith("config.") and k not in ("policy", "policy_cost_usd_per_year")]
+    assert {k: base[k] for k in metrics} == {k: never[k] for k in metrics}
+
+
+def test_replication_k_of_every_policy_gets_the_same_streams():
+    a = TraffickingModel(toy(None, seed=5))
+    b = TraffickingModel(toy("livelihoods", seed=5))
+    for name in a.streams:
+        assert a.streams[name].integers(2**62) == b.streams[name].integers(2**62)
+
+
+# ----------------------------------------------------------------------------- directions
+
+
+def test_joint_operations_reduce_escapes_across_borders():
+    d = paired("joint_operations", get("escapes_across_border"))
+    assert upper_ci(d) < 0, d
+
+
+def test_intelligence_sharing_draws_patrols_to_neighbours_seizures():
+    """A seizure in BBB at the AAA border: with sharing, AAA's patrols go to where it was."""
+    def heat_at_patrols(lever):
+        model = TraffickingModel(toy(lever, params={"delay_days": 0}, steps=50, seed=2))
+        model.step()  # policies switch on
+        reg = model.region
+        bbb, aaa = reg.country_index("BBB"), reg.country_index("AAA")
+        site = int(reg.site("Alder Bridge").cell)  # AAA side; the seizure is next door
+        cells, w = disk_cells(np.array([site + 1]), reg.shape, 3)
+        ok = cells[0] >= 0
+        heat = np.zeros(model.n_cells)
+        heat[cells[0][ok]] = 5.0 * w[ok]
+        model.intel[bbb] += heat
+        model.intel_active[bbb] = True
+        mine = model.patrol_index[model.units.country[model.patrol_index] == aaa]
+        seen = []
+        for _ in range(40):
+            model._patrol()
+            seen.append(heat[model.units.cell[mine]].mean())
+        return np.mean(seen[10:])
+
+    shared, alone = heat_at_patrols("intelligence_sharing"), heat_at_patrols(None)
+    assert shared > 2 * alone + 0.1, (shared, alone)
+
+
+def test_shared_intelligence_arrives_after_the_reporting_delay():
+    model = TraffickingModel(toy("intelligence_sharing", params={"delay_days": 7}, steps=120,
+                                 seed=1))
+    history = []
+    for _ in range(80):
+        model.step()
+        history.append(model.intel.copy())
+    assert np.any(history[-8] > 0)
+    np.testing.assert_allclose(model._lagged_intel(7), history[-8], rtol=1e-9, atol=1e-12)
+
+
+def test_harmonised_laws_move_flow_out_of_the_weakest_law_country():
+    """BBB has the weakest law; harmonising it up makes cocaine routes avoid it."""
+    weak = {"model.prison_year_cost_usd": 500_000.0,
+            "scenario.countries.AAA.penalty_years": 40.0,
+            "scenario.countries.CCC.penalty_years": 40.0,
+            "scenario.countries.BBB.penalty_years": 1.0}
+
+    def bbb_share(lever, seed):
+        r = simulate(toy(lever, seed=seed, steps=300, extra=weak))
+        cocaine = r.flow[r.commodities.index("cocaine")]
+        return cocaine[r.region.country == r.region.country_index("BBB")].sum() / cocaine.sum()
+
+    d = np.array([bbb_share("harmonised_laws", s) - bbb_share(None, s) for s in range(16)])
+    assert upper_ci(d) < 0, d
+
+
+def test_harmonised_laws_shorten_cross_border_case_times():
+    d = paired("harmonised_laws", get("case_days_cross_border_mean"), seeds=range(3), steps=400,
+               params={"mla_delay_reduction": 0.5})
+    assert (d < -60).all(), d  # MLA delay 180 -> 90 days
+
+
+def test_livelihoods_cut_recruitment_and_raise_tips_after_the_ramp_up():
+    def after_ramp(lever, seed):
+        r = simulate(toy(lever, seed=seed, steps=300,
+                         params={"border_km": 0.0, "ramp_days": 60, "income_gain": 0.4}))
+        late = r.timeseries[r.timeseries["step"] > 60]
+        return late["recruits"].sum(), late["tip_rate"].mean()
+
+    seeds = range(10)
+    base = np.array([after_ramp(None, s) for s in seeds])
+    pol = np.array([after_ramp("livelihoods", s) for s in seeds])
+    assert upper_ci(pol[:, 0] - base[:, 0]) < 0, (pol[:, 0], base[:, 0])
+    assert lower_ci(pol[:, 1] - base[:, 1]) > 0, (pol[:, 1], base[:, 1])
+
+
+def test_accountable_institutions_cut_bribed_passages():
+    d = paired("accountable_institutions", get("bribed_passages"), params={"bribe_reduction": 0.8})
+    assert upper_ci(d) < 0, d
+
+
+def test_justice_capacity_shortens_queues_and_raises_convictions():
+    """Under congested courts: a smaller share of arrests still pending at the end and a
+    larger share convicted."""
+    congested = {f"scenario.countries.{c}.court_cases_per_day": 0.05 for c in CORE}
+    kw = {"steps": 300, "extra": congested, "seeds": range(8)}
+
+    def per_arrest(name):
+        return lambda s: s[name] / max(s["arrests"], 1.0)
+
+    assert upper_ci(paired("justice_capacity", per_arrest("pending_cases_end"), **kw)) < 0
+    assert lower_ci(paired("justice_capacity", per_arrest("convictions"), **kw)) > 0
+
+
+def test_task_forces_remove_leaders_and_capacity():
+    kw = {"params": {"leader_hit_prob": 0.2}, "steps": 300}
+    assert lower_ci(paired("task_forces", get("leader_arrests"), **kw)) > 0
+    assert upper_ci(paired("task_forces", get("organisation_capacity_end"), **kw)) < 0
+
+
+def test_leaders_are_replaced_after_the_replacement_delay():
+    cfg = toy("task_forces", params={"leader_hit_prob": 1.0}, end=30, steps=200, seed=0,
+              extra={"model.leader_replacement_days": 40})
+    model = TraffickingModel(cfg).run()
+    assert sum(o.leaders for o in model.organisations) == sum(
+        o.leaders0 for o in model.organisations)
+    ts = model.datacollector.get_model_vars_dataframe()
+    assert ts["leaders"].min() < ts["leaders"].iloc[0]
+
+
+def test_pooled_patrols_stay_within_partner_countries():
+    model = TraffickingModel(toy("joint_operations", countries=("AAA", "BBB"), steps=60))
+    reg = model.region
+    allowed = {reg.country_index(c) for c in ("AAA", "BBB")}
+    crossed = False
+    for _ in range(60):
+        model.step()
+        p = model.patrol_index
+        home = model.units.country[p]
+        where = model.country[model.units.cell[p]]
+        for h, w in zip(home, where, strict=True):
+            assert w == h or (h in allowed and w in allowed)
+            crossed |= bool(w != h)
+    assert crossed  # pooling actually happened
