@@ -4,9 +4,15 @@
 setup:
 	@./scripts/setup.sh
 
-# Main job: one simulated year of the default West Africa scenario (table, events, map).
+# Main job: the planners' comparison on the default West Africa scenario -- the baseline and
+# the three shipped packages, 20 paired replications each (a one-year run each, in parallel),
+# then the comparison report. Rerunning finishes only missing runs.
+PACKAGES ?= baseline,security,security_livelihoods,rule_of_law
+REPLICATIONS ?= 20
 run: setup
-	.venv/bin/python -m experiments.run seed=1
+	.venv/bin/python -m experiments.run -m policy=$(PACKAGES) 'seed=range($(REPLICATIONS))' \
+		output.map=false sweep_name=main
+	.venv/bin/python -m experiments.compare outputs/sweeps/main
 
 # The test suite (what CI runs).
 test: setup

@@ -117,7 +117,7 @@ class TraffickingModel(mesa.Model):
         """Seizure-heat increments by day: [(seizing country, cells, weights), ...]."""
         self.intel_lagged: dict[int, np.ndarray] = {}
         """Seizure heat as it was ``d`` days ago, per reporting delay ``d`` in use."""
-        self.leader_hit_prob = np.zeros(self.n_countries)
+        self.leader_hit_prob = np.zeros((self.n_countries, len(self.commodities)))
         self.policies = PolicySchedule(config.policy, self)
         self.flow = np.zeros((len(self.commodities), self.n_cells))
         self.flow_today = np.zeros_like(self.flow)
@@ -243,6 +243,8 @@ class TraffickingModel(mesa.Model):
         """Seizure heat per seizing country (decays); patrols are drawn to it."""
         self.intel_active = np.zeros(self.n_countries, dtype=bool)
         """Countries whose seizure heat is non-zero."""
+        self._allowed_cells: dict[int, np.ndarray] = {}
+        """Land cells a patrol may enter, by its allowed-country bit mask (cache)."""
         self.intel_share = np.eye(self.n_countries, dtype=bool)
         """intel_share[k, j]: country k's patrols see country j's seizure heat."""
         self.intel_delay_days = np.zeros((self.n_countries, self.n_countries), np.int64)
@@ -636,19 +638,18 @@ class TraffickingModel(mesa.Model):
         ``patrol_redeploy_prob``, to a cell drawn in proportion to the seizure ``heat`` it
         sees, within the countries its ``bits`` allow. ``u`` holds two uniforms per patrol
         (drawn every day whatever happens, so the draws stay aligned across policies)."""
-        prob = self.config.model.patrol_redeploy_prob
-        if prob <= 0:
+        go = sel[u[0, sel] < self.config.model.patrol_redeploy_prob]
+        if len(go) == 0:
             return
-        allowed = ((np.int64(1) << np.maximum(self.country, 0).astype(np.int64)) & bits) != 0
-        h = np.where(allowed & self.land, heat, 0.0)
-        total = h.sum()
-        if total <= 0:
+        key = int(bits)
+        if key not in self._allowed_cells:
+            mine = (np.int64(1) << np.maximum(self.country, 0).astype(np.int64)) & bits
+            self._allowed_cells[key] = (mine != 0) & self.land
+        cdf = np.cumsum(np.where(self._allowed_cells[key], heat, 0.0))
+        if cdf[-1] <= 0:
             return
-        go = sel[u[0, sel] < prob]
-        if len(go):
-            cdf = np.cumsum(h)
-            pos[go] = np.minimum(np.searchsorted(cdf, u[1, go] * cdf[-1], side="right"),
-                                 self.n_cells - 1)
+        pos[go] = np.minimum(np.searchsorted(cdf, u[1, go] * cdf[-1], side="right"),
+                             self.n_cells - 1)
 
     def _patrol_hazard(self, pos: np.ndarray) -> np.ndarray:
         """Detection hazard per cell from patrols at ``pos`` (cells, one per patrol)."""
@@ -664,7 +665,7 @@ class TraffickingModel(mesa.Model):
         """Seizure heat country ``k``'s patrols see: their own, plus partners' as it was
         one reporting delay ago (``None`` when there is none)."""
         heat = self.intel[k] if self.intel_active[k] else None
-        for j in np.flatnonzero(self.intel_share[k]):
+        for j in np.flatnonzero(self.intel_share[k] & self.intel_active):
             if j == k:
                 continue
             lagged = self._lagged_intel(int(self.intel_delay_days[k, j]))[j]
@@ -808,12 +809,12 @@ class TraffickingModel(mesa.Model):
 
     def _hit_leaders(self, t: int, today: dict) -> None:
         """Task forces: each of today's arrests may lead to a leader of the courier's
-        organisation, with the arresting country's ``leader_hit_prob``."""
+        organisation, with ``leader_hit_prob`` of the arresting country and commodity."""
         seized = self.seized_today
         if len(seized) == 0 or not self.leader_hit_prob.any():
             return
         c = self.couriers
-        p = self.leader_hit_prob[self.country[c.cell[seized]]]
+        p = self.leader_hit_prob[self.country[c.cell[seized]], c.commodity[seized]]
         u = self.streams["leaders"].random(len(seized))
         delay = self.config.model.leader_replacement_days
         for i in np.flatnonzero(u < p):

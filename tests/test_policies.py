@@ -276,3 +276,17 @@ def test_pooled_patrols_stay_within_partner_countries():
             assert w == h or (h in allowed and w in allowed)
             crossed |= bool(w != h)
     assert crossed  # pooling actually happened
+
+
+def test_task_forces_target_only_the_chosen_commodities():
+    cfg = toy("task_forces", params={"leader_hit_prob": 0.5, "commodities": ["cocaine"]},
+              steps=150, seed=1)
+    model = TraffickingModel(cfg).run()
+    hit = {model.commodity_names[o.commodity] for o in model.organisations if o.leaders < 3
+           or o.replace_at is not None}
+    assert hit == {"cocaine"}
+
+
+def test_task_forces_reject_an_unknown_commodity():
+    with pytest.raises(ConfigError, match=r"params\.commodities\[0\] = 'heroin' is not allowed"):
+        TraffickingModel(toy("task_forces", params={"commodities": ["heroin"]}))

@@ -64,9 +64,9 @@ class Levers:
         Legal income index of each community (0-1).
     trust_target : float64 (K,)
         Level each community's trust recovers towards (0-1).
-    leader_hit_prob : float64 (C,)
-        P(an arrest in country ``a`` leads a vetted unit to a leader of the courier's
-        organisation).
+    leader_hit_prob : float64 (C, n_commodities)
+        P(an arrest in country ``a`` of a courier of commodity ``c`` leads a vetted unit to a
+        leader of the courier's organisation).
     """
 
     pursuit_bits: np.ndarray

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sim.config import spec
+import numpy as np
+
+from sim.config import ConfigError, spec
 from sim.policies.base import Levers, Policy, register
 
 
@@ -20,6 +22,9 @@ class TaskForcesParams:
     leader_hit_prob: float = spec(0, 1, default=0.02,
                                   doc="P(an arrest in a partner country leads to one leader "
                                       "of the courier's organisation)")
+    commodities: list[str] = spec(default=[], empty=True,
+                                  doc="commodities whose organisations are targeted "
+                                      "(empty = all)")
 
 
 @register
@@ -33,7 +38,17 @@ class TaskForces(Policy):
     # The model draws the day's leader hits once from the combined lever
     # (TraffickingModel._hit_leaders), so overlapping task forces never double-draw.
 
+    def setup(self, model) -> None:
+        names = list(model.commodity_names)
+        for i, name in enumerate(self.params.commodities):
+            if name not in names:
+                raise ConfigError(
+                    f"policy.policies.{self.name}.params.commodities[{i}] = {name!r} is not "
+                    f"allowed: must be a commodity of the scenario: {', '.join(names)}")
+        chosen = self.params.commodities or names
+        self.commodities = np.array([names.index(c) for c in chosen], np.int64)
+
     def apply(self, model, levers: Levers, t: int) -> None:
-        k = self.countries
-        levers.leader_hit_prob[k] = 1.0 - (1.0 - levers.leader_hit_prob[k]) * (
+        cells = np.ix_(self.countries, self.commodities)
+        levers.leader_hit_prob[cells] = 1.0 - (1.0 - levers.leader_hit_prob[cells]) * (
             1.0 - self.params.leader_hit_prob)
