@@ -290,3 +290,21 @@ def test_task_forces_target_only_the_chosen_commodities():
 def test_task_forces_reject_an_unknown_commodity():
     with pytest.raises(ConfigError, match=r"params\.commodities\[0\] = 'heroin' is not allowed"):
         TraffickingModel(toy("task_forces", params={"commodities": ["heroin"]}))
+
+
+def test_baseline_against_itself_gives_intervals_covering_zero(tmp_path):
+    """A placebo package (a policy that never comes into force) against the baseline, on
+    the real model: every paired difference is zero and every interval covers zero."""
+    from sim.compare import compare, load_sweep
+    from sim.io import OutputConfig, write_run
+
+    out = OutputConfig(format="csv", map=False)
+    for s in range(4):
+        write_run(simulate(toy(None, seed=s, steps=60)), tmp_path / f"baseline_{s}", out)
+        cfg = toy("accountable_institutions", seed=s, steps=60, start=1000)
+        write_run(simulate(cfg), tmp_path / f"placebo_{s}", out)
+    table = compare(load_sweep(tmp_path)).table
+    placebo = table[table["policy"] == "accountable_institutions"]
+    assert len(placebo) > 10 and placebo["n_pairs"].eq(4).all()
+    assert (placebo["diff"] == 0).all()
+    assert ((placebo["diff_ci_low"] <= 0) & (placebo["diff_ci_high"] >= 0)).all()
