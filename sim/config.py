@@ -222,8 +222,11 @@ class ModelConfig:
 
     def check(self, path: str) -> None:
         """Policies name only the scenario's core countries."""
+        from sim.policies import LEVERS
+
         core = sorted(self.scenario.countries)
         for pname, pol in self.policy.policies.items():
+            LEVERS[pol.lever].check_config(pol, self, f"{_join(path, 'policy.policies')}.{pname}")
             for i, iso in enumerate(pol.countries):
                 if iso not in self.scenario.countries:
                     raise ConfigError(

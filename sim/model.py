@@ -1,11 +1,13 @@
 """TraffickingModel: couriers, border units, communities and courts on a regional grid.
 
-One step is one day, in the fixed order of DESIGN.md §2 and docs/ODD.md:
-organisations plan routes and dispatch trips -> couriers move (kernel) -> units patrol
-and detect (kernels) -> seizures, arrests, escapes, bribes, deliveries -> justice queues
-advance -> communities update (trust, recruitment, quitting) -> organisations learn ->
-metrics are recorded. The model is a function of a :class:`~sim.config.ModelConfig` and a
-seed: it never reads user files, imports Hydra or touches global random state.
+One step is one day (days are numbered from 1), in the fixed order of DESIGN.md §2 and
+docs/ODD.md: policies in force set the levers -> organisations replace lost leaders, plan
+routes and dispatch trips -> couriers move (kernel) -> units patrol, are re-tasked and
+detect (kernels) -> seizures, arrests, escapes, bribes, deliveries -> task forces reach
+leaders; policy actions and costs -> justice queues advance -> communities update (trust,
+recruitment, quitting) -> organisations learn -> metrics are recorded. The model is a
+function of a :class:`~sim.config.ModelConfig` and a seed: it never reads user files,
+imports Hydra or touches global random state.
 """
 
 from __future__ import annotations
@@ -44,8 +46,11 @@ from sim.spatial import disk_cells, km_to_cells, near_country_bits
 
 STREAMS = ("init", "move", "detect", "patrol", "trips", "justice", "communities", "leaders",
            "redeploy")
-"""Independent child streams of the model generator, one per process (common random
-numbers: a policy that changes one process leaves the others' draws unchanged)."""
+"""Independent child streams of the model generator, one per process. For common random
+numbers between policies, the move, detect, trips, patrol and redeploy streams take the
+same number of draws every day whatever happens, and courier draws are hashed per slot
+(:func:`~sim.kernels.streams.slot_seeds`); the justice, communities and leaders streams
+take one draw per case, courier or arrest, so they align only while those counts agree."""
 
 
 def _reporter(name: str, model: TraffickingModel) -> float:
@@ -251,7 +256,6 @@ class TraffickingModel(mesa.Model):
         """Days before country j's seizure heat reaches country k's patrols."""
         self.joint_border = np.zeros(self.n_cells, bool)
         self.joint_focus = np.zeros(self.n_countries)
-        self.court_feedback = np.full(self.n_countries, m.court_feedback)
         self.post_hazard = self._post_hazard()
         self.patrol_hazard = self._patrol_hazard(self.units.cell[self.patrol_index])
         self.patrol_hazard_known = self.patrol_hazard.copy()
@@ -581,11 +585,13 @@ class TraffickingModel(mesa.Model):
             ready[:] = False
             ready[go] = True
         c.timer[idle & ~ready] -= 1
+        # one draw from the trips stream every day, even with nobody leaving
+        normals = slot_normals(self.streams["trips"], go)
         if len(go) == 0:
             return
         med = self.commodity_table["load_median"][c.commodity[go]]
         sig = self.commodity_table["load_sigma"][c.commodity[go]]
-        c.load[go] = med * np.exp(sig * slot_normals(self.streams["trips"], go))
+        c.load[go] = med * np.exp(sig * normals)
         c.state[go] = CourierState.TRAVELLING
         c.cell[go] = self.org_source[c.org[go]]
         c.trip_days[go] = 0

@@ -79,7 +79,7 @@ def summarise(model: TraffickingModel, ts: pd.DataFrame) -> dict:
         moved = delivered + seized
         out[f"interdiction_rate_{name}"] = seized / moved if moved > 0 else 0.0
         seized_value += seized * model.config.scenario.commodities[name].value_at_destination_usd
-    out["seized_value_usd"] = seized_value
+    out["seized_value_usd"] = seized_value  # at destination prices (what traffickers lose)
     for name in ("arrests", "convictions", "cases_decided", "bribed_passages", "escapes",
                  "escapes_across_border", "tip_seizures", "recruits", "leader_arrests",
                  "trafficker_revenue_usd", "armed_group_revenue_usd"):

@@ -7,8 +7,9 @@ task-force reach). When the set of active policies changes (or an active policy 
 up), the record is reset to the scenario's own values and each active policy writes its
 changes into it with :meth:`Policy.apply`; the model then derives everything that depends
 on the levers (escape probabilities, detection hazards, route costs at the next plan).
-A policy that must *act* (rather than set a level), like a task force arresting leaders,
-does so in :meth:`Policy.act`, once a day while active.
+A policy that must *act* rather than set a level does so in :meth:`Policy.act`, once a day
+while active (the shipped levers all set levels; task forces set the probability with
+which the model's arrests reach leaders).
 
 So a policy ends cleanly (the levers return to the scenario's values) and policies
 compose: a package is a list of policies applied in order.
@@ -131,6 +132,11 @@ class Policy:
     def setup(self, model: TraffickingModel) -> None:
         """Precompute what :meth:`apply` needs (called once, after the model is built)."""
 
+    @classmethod
+    def check_config(cls, config: PolicyConfig, model_config, path: str) -> None:
+        """Checks that need the rest of the config (scenario, commodities); raise
+        :class:`~sim.config.ConfigError` naming ``path``. Default: none."""
+
     def active(self, t: int) -> bool:
         """Whether the policy is in force on day ``t``."""
         end = self.config.end
@@ -150,7 +156,8 @@ class Policy:
         """Share of full effect reached on day ``t`` with a linear ramp-up of ``days``."""
         if days <= 0:
             return 1.0
-        return float(min(max((t - self.config.start + 1) / days, 0.0), 1.0))
+        first = max(self.config.start, 1)  # days are numbered from 1
+        return float(min(max((t - first + 1) / days, 0.0), 1.0))
 
 
 LEVERS: dict[str, type[Policy]] = {}

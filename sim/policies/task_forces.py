@@ -38,13 +38,17 @@ class TaskForces(Policy):
     # The model draws the day's leader hits once from the combined lever
     # (TraffickingModel._hit_leaders), so overlapping task forces never double-draw.
 
-    def setup(self, model) -> None:
-        names = list(model.commodity_names)
-        for i, name in enumerate(self.params.commodities):
+    @classmethod
+    def check_config(cls, config, model_config, path: str) -> None:
+        names = list(model_config.scenario.commodities)
+        for i, name in enumerate(config.params["commodities"]):
             if name not in names:
                 raise ConfigError(
-                    f"policy.policies.{self.name}.params.commodities[{i}] = {name!r} is not "
-                    f"allowed: must be a commodity of the scenario: {', '.join(names)}")
+                    f"{path}.params.commodities[{i}] = {name!r} is not allowed: must be a "
+                    f"commodity of scenario {model_config.scenario.name!r}: {', '.join(names)}")
+
+    def setup(self, model) -> None:
+        names = list(model.commodity_names)
         chosen = self.params.commodities or names
         self.commodities = np.array([names.index(c) for c in chosen], np.int64)
 
