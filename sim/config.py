@@ -107,6 +107,10 @@ class MechanismConfig:
                                        doc="cost an organisation puts on one expected prison-year")
     route_noise: float = spec(0, 100, doc="spread of route choice around the least-cost route")
     replan_interval_days: int = spec(1, 3650, unit="days")
+    route_window_km: float = spec(0, 10_000, unit="km",
+                                  doc="routes stay within the bounding box of source, "
+                                      "destinations and couriers on the road, widened by "
+                                      "this much (0 = anywhere on the grid)")
     # learning
     risk_learning_rate: float = spec(0, 1, doc="perceived detection added at a seizure cell")
     risk_memory_radius_km: float = spec(0, 2000, unit="km")

@@ -305,6 +305,8 @@ class TraffickingModel(mesa.Model):
                 targets.append(dest)
         self.organisations = orgs
         self.org_targets = targets
+        self._windows: dict[int, tuple[tuple[int, int, int, int], np.ndarray]] = {}
+        """Route window (bounding box, cell mask) per organisation (cache)."""
         n_orgs = len(orgs)
         self.succ = np.empty((n_orgs, self.n_cells, 2), np.int32)
         self.succ_hours = np.empty((n_orgs, self.n_cells, 2), np.float32)
@@ -474,9 +476,32 @@ class TraffickingModel(mesa.Model):
             c = self.couriers
             on_road = (c.state == CourierState.TRAVELLING) & (c.org == o)
             required = np.union1d(required, c.cell[on_road]).astype(np.int64)
-        org.plan(self.kernels, self.route_cost(org), self.cell_hours, self.nx,
+        cost = self.route_cost(org)
+        window = self._route_window(org, required)
+        if window is not None:
+            cost = np.where(window, cost, np.inf)
+        org.plan(self.kernels, cost, self.cell_hours, self.nx,
                  self.org_targets[o], required, self.config.model.route_noise, self.succ[o],
                  self.succ_hours[o], self.p_first[o], step)
+
+    def _route_window(self, org: Organisation, required: np.ndarray) -> np.ndarray | None:
+        """Cells an organisation's routes may use: the bounding box of its source, its
+        destinations and its couriers on the road, widened by ``route_window_km`` on each
+        side (``None`` = the whole grid, when ``route_window_km`` is 0)."""
+        m, reg = self.config.model, self.region
+        if m.route_window_km <= 0:
+            return None
+        cells = np.concatenate([self.org_targets[org.index], required])
+        rows, cols = np.divmod(cells, self.nx)
+        margin = km_to_cells(m.route_window_km, self.config.scenario.cell_km)
+        ny, nx = reg.shape
+        box = (max(int(rows.min()) - margin, 0), min(int(rows.max()) + margin, ny - 1),
+               max(int(cols.min()) - margin, 0), min(int(cols.max()) + margin, nx - 1))
+        if self._windows.get(org.index, (None,))[0] != box:
+            mask = np.zeros((ny, nx), bool)
+            mask[box[0]: box[1] + 1, box[2]: box[3] + 1] = True
+            self._windows[org.index] = (box, mask.ravel())
+        return self._windows[org.index][1]
 
     def _active_mask(self) -> np.ndarray:
         s = self.couriers.state

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import matplotlib
@@ -61,22 +62,31 @@ def draw_base(ax, region, *, labels: bool = True) -> None:
 
 
 def draw_flow(ax, region, flow: np.ndarray, commodities) -> list:
-    """Overlay each commodity's flow (log scale, own colour); returns legend handles."""
+    """Overlay each commodity's flow (log scale, own colour); returns legend handles.
+
+    The commodities' layers are composited in order ("over") into one image, so the map
+    is drawn with a single image whatever the number of commodities.
+    """
     handles = []
     ny, nx = region.shape
+    rgb = np.zeros((ny, nx, 3))
+    alpha = np.zeros((ny, nx))
     for k, name in enumerate(commodities):
         f = flow[k]
         if f.max() <= 0:
             continue
-        colour = to_rgba(commodity_colour(name, k))
-        rgba = np.zeros((ny, nx, 4))
-        rgba[..., :3] = colour[:3]
+        colour = np.asarray(to_rgba(commodity_colour(name, k))[:3])
         norm = LogNorm(vmin=max(f[f > 0].min(), f.max() * 1e-4), vmax=f.max())
-        alpha = np.where(f > 0, 0.25 + 0.75 * np.clip(norm(np.maximum(f, norm.vmin)), 0, 1), 0)
-        rgba[..., 3] = alpha
-        ax.imshow(rgba, origin="lower", extent=region.extent(), interpolation="nearest",
-                  zorder=2)
+        a = np.where(f > 0, 0.25 + 0.75 * np.clip(norm(np.maximum(f, norm.vmin)), 0, 1), 0)
+        # "over" compositing of this layer onto the layers below (premultiplied colour)
+        rgb = colour * a[..., None] + rgb * (1.0 - a[..., None])
+        alpha = a + alpha * (1.0 - a)
         handles.append(Patch(color=colour, label=f"{name} flow (log scale)"))
+    if handles:
+        straight = np.divide(rgb, alpha[..., None], out=np.zeros_like(rgb),
+                             where=alpha[..., None] > 0)
+        ax.imshow(np.dstack([np.clip(straight, 0, 1), alpha]), origin="lower",
+                  extent=region.extent(), interpolation="nearest", zorder=2)
     return handles
 
 
@@ -101,8 +111,13 @@ def draw_run_map(result, path: str | Path) -> None:
     region = result.region
     lon0, lon1, lat0, lat1 = region.extent()
     aspect = 1.0 / np.cos(np.radians((lat0 + lat1) / 2))
+    # margins in inches (left, right, bottom, top); the axes get the data's aspect exactly,
+    # so no space is wasted and the layout needs no second rendering pass
+    left, right, bottom, top = 0.75, 0.2, 0.75, 0.6
     width = 11.0
-    height = min(max(width * (lat1 - lat0) * aspect / (lon1 - lon0) + 1.2, 5.0), 14.0)
+    axes_w = width - left - right
+    axes_h = min(max(axes_w * (lat1 - lat0) * aspect / (lon1 - lon0), 3.5), 12.5)
+    height = axes_h + bottom + top
     fig, ax = plt.subplots(figsize=(width, height), dpi=150)
     draw_base(ax, region)
     handles = draw_flow(ax, region, result.flow, result.commodities)
@@ -126,8 +141,10 @@ def draw_run_map(result, path: str | Path) -> None:
     ax.set_title(f"{cfg.scenario.name}: trafficking flows and seizures — seed {cfg.seed}, "
                  f"{s['steps_run']} days, {cfg.scenario.cell_km:g} km cells\n{totals}",
                  fontsize=8.5)
-    fig.text(0.01, 0.005, region.attribution.splitlines()[0] if region.attribution else "",
-             fontsize=5.5, color="#666666")
-    fig.tight_layout()
+    credit = region.attribution.splitlines()[0] if region.attribution else ""
+    fig.text(0.01, 0.005, textwrap.fill(credit, 190), fontsize=5.5, color="#666666",
+             va="bottom")
+    fig.subplots_adjust(left=left / width, right=1 - right / width, bottom=bottom / height,
+                        top=1 - top / height)
     fig.savefig(path, format="png")
     plt.close(fig)
