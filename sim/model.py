@@ -249,7 +249,7 @@ class TraffickingModel(mesa.Model):
         self.intel_active = np.zeros(self.n_countries, dtype=bool)
         """Countries whose seizure heat is non-zero."""
         self._allowed_cells: dict[int, np.ndarray] = {}
-        """Land cells a patrol may enter, by its allowed-country bit mask (cache)."""
+        """Land cells (flat indices) a patrol may enter, by its allowed-country bits (cache)."""
         self.intel_share = np.eye(self.n_countries, dtype=bool)
         """intel_share[k, j]: country k's patrols see country j's seizure heat."""
         self.intel_delay_days = np.zeros((self.n_countries, self.n_countries), np.int64)
@@ -509,12 +509,18 @@ class TraffickingModel(mesa.Model):
                 | (s == CourierState.RETURNING))
 
     def _recruit(self, org: Organisation, n: int, rng: np.random.Generator,
-                 step: int) -> np.ndarray:
-        """Recruit up to ``n`` couriers for ``org`` from its catchment; returns slot ids."""
+                 step: int, propensity: np.ndarray | None = None) -> np.ndarray:
+        """Recruit up to ``n`` couriers for ``org`` from its catchment; returns slot ids.
+
+        ``propensity`` is :meth:`propensity` if already computed today (it does not depend
+        on how many have been recruited)."""
+        if n <= 0:
+            return np.zeros(0, np.int64)
         comm = self.communities
         room = np.maximum(comm.pool - comm.members, 0)
-        w = self.org_catchment[org.index] * self.propensity() * room
-        if n <= 0 or w.sum() <= 0:
+        prop = self.propensity() if propensity is None else propensity
+        w = self.org_catchment[org.index] * prop * room
+        if w.sum() <= 0:
             return np.zeros(0, np.int64)
         free = np.flatnonzero(self.couriers.state == CourierState.FREE)
         if len(free) < n:
@@ -675,12 +681,13 @@ class TraffickingModel(mesa.Model):
         key = int(bits)
         if key not in self._allowed_cells:
             mine = (np.int64(1) << np.maximum(self.country, 0).astype(np.int64)) & bits
-            self._allowed_cells[key] = (mine != 0) & self.land
-        cdf = np.cumsum(np.where(self._allowed_cells[key], heat, 0.0))
+            self._allowed_cells[key] = np.flatnonzero((mine != 0) & self.land)
+        cells = self._allowed_cells[key]
+        cdf = np.cumsum(heat[cells])
         if cdf[-1] <= 0:
             return
-        pos[go] = np.minimum(np.searchsorted(cdf, u[1, go] * cdf[-1], side="right"),
-                             self.n_cells - 1)
+        pick = np.searchsorted(cdf, u[1, go] * cdf[-1], side="right")
+        pos[go] = cells[np.minimum(pick, len(cells) - 1)]
 
     def _patrol_hazard(self, pos: np.ndarray) -> np.ndarray:
         """Detection hazard per cell from patrols at ``pos`` (cells, one per patrol)."""
@@ -946,14 +953,15 @@ class TraffickingModel(mesa.Model):
             mean_prop = float((w * prop).sum() / max(w.sum(), 1e-12))
             p = min(1.0, m.recruitment_rate_per_day * mean_prop)
             n = int(rng.binomial(vacancies, p))
-            recruits += len(self._recruit(o, n, rng, t))
+            recruits += len(self._recruit(o, n, rng, t, prop))
         today["recruits"] += recruits
 
     def _learn(self, t: int) -> None:
         m, c = self.config.model, self.couriers
         seized = self.seized_today
         decay = m.risk_memory_decay_per_day
-        self.intel[self.intel_active] *= 1.0 - decay
+        for k in np.flatnonzero(self.intel_active):
+            self.intel[k] *= 1.0 - decay
         for delay, lag in self.intel_lagged.items():
             lag *= 1.0 - decay
             for k, cells, w in self.intel_log.get(t - delay, ()):  # now `delay` days old

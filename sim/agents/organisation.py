@@ -45,8 +45,9 @@ class Organisation(mesa.Agent):
         self.leaders = int(leaders)
         self.replace_at: int | None = None
         """Day the next lost leader is replaced (None: no vacancy)."""
-        self.risk_memory = np.zeros(n_cells, np.float64)
-        """Perceived extra detection probability per cell passage, learned from seizures."""
+        self._memory = np.zeros(n_cells, np.float64)
+        self._scale = 1.0
+        """The risk memory is ``_memory * _scale``: decay only updates the scale."""
         self.memory_step = 0
         self.last_plan = -(10**9)
         self.revenue_usd = 0.0
@@ -59,11 +60,20 @@ class Organisation(mesa.Agent):
             return 0
         return int(round(self.base_capacity * np.sqrt(self.leaders / self.leaders0)))
 
+    @property
+    def risk_memory(self) -> np.ndarray:
+        """Perceived extra detection probability per cell passage, learned from seizures
+        (a new array; float64, one value per cell)."""
+        return self._memory * self._scale
+
     def decay_memory(self, step: int, decay_per_day: float) -> None:
         """Bring the risk memory up to ``step`` (exponential decay, applied lazily)."""
         days = step - self.memory_step
         if days > 0 and decay_per_day > 0:
-            self.risk_memory *= (1.0 - decay_per_day) ** days
+            self._scale *= (1.0 - decay_per_day) ** days
+            if self._scale < 1e-150:  # fold the scale in before it underflows
+                self._memory *= self._scale
+                self._scale = 1.0
         self.memory_step = step
 
     def learn(self, step: int, targets: np.ndarray, weights: np.ndarray,
@@ -81,8 +91,9 @@ class Organisation(mesa.Agent):
             return
         self.decay_memory(step, decay_per_day)
         ok = targets >= 0
-        np.add.at(self.risk_memory, targets[ok], weights[ok])
-        np.minimum(self.risk_memory, 1.0, out=self.risk_memory)
+        cells = targets[ok]
+        np.add.at(self._memory, cells, weights[ok] / self._scale)
+        self._memory[cells] = np.minimum(self._memory[cells], 1.0 / self._scale)
 
     def plan(self, kernels, cell_cost: np.ndarray, cell_hours: np.ndarray, nx: int,
              targets: np.ndarray, required: np.ndarray, noise: float, succ: np.ndarray,
