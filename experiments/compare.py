@@ -15,6 +15,8 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
+import yaml
+
 from sim.compare import (
     CompareError,
     Comparison,
@@ -172,12 +174,29 @@ def draw_figures(sweep: Sweep, cmp: Comparison, out: Path, progress: Progress,
 
 
 def command_line(sweep_dir: Path, out: Path, baseline: str, where: dict[str, str]) -> str:
-    """The command that reproduces this comparison (absolute paths)."""
+    """The commands that reproduce this comparison (absolute paths): the sweep, when Hydra
+    recorded it in ``multirun.yaml``, then the comparison."""
     args = [".venv/bin/python", "-m", "experiments.compare", str(sweep_dir), "--out", str(out),
             "--baseline", baseline]
     for key, value in where.items():
         args += ["--where", f"{key}={value}"]
-    return shlex.join(args)
+    return "\n".join([*sweep_command(sweep_dir), shlex.join(args)])
+
+
+def sweep_command(sweep_dir: Path) -> list[str]:
+    """The ``experiments.run -m`` command Hydra recorded for the sweep (empty if none)."""
+    recorded = sweep_dir / "multirun.yaml"
+    if not recorded.is_file():
+        return []
+    try:
+        overrides = yaml.safe_load(recorded.read_text(encoding="utf-8"))["hydra"]["overrides"]
+        task = [str(o) for o in overrides["task"]]
+    except (yaml.YAMLError, KeyError, TypeError):
+        return []
+    launcher = [str(o) for o in overrides.get("hydra", []) if str(o).startswith("hydra/")]
+    where = [f"hydra.sweep.dir={sweep_dir.resolve()}"]  # the same folder from any directory
+    return [shlex.join([".venv/bin/python", "-m", "experiments.run", "-m", *launcher, *task,
+                        *where])]
 
 
 def run(sweep_dir: Path, out: Path, baseline: str, progress: Progress,

@@ -79,3 +79,15 @@ def test_slurm_launcher_config_composes():
                           timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert "SlurmLauncher" in proc.stdout and "array_parallelism: 256" in proc.stdout
+
+
+def test_comparison_report_gives_the_commands_that_reproduce_it(tmp_path):
+    proc = sweep("steps=20", "seed=0,1", "sweep_name=repro", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    folder = tmp_path / "outputs" / "sweeps" / "repro"
+    cmp = subprocess.run([sys.executable, "-m", "experiments.compare", str(folder)],
+                         cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert cmp.returncode == 0, cmp.stderr
+    report = (folder / "comparison" / "report.md").read_text()
+    assert "-m experiments.run -m" in report and "seed=0,1" in report
+    assert f"hydra.sweep.dir={folder.resolve()}" in report
