@@ -10,8 +10,9 @@ from pathlib import Path
 import yaml
 from omegaconf import DictConfig, OmegaConf
 
+from sim.atomic import write_text
 from sim.config import ConfigError, ModelConfig, from_dict, to_dict
-from sim.io import SUMMARY, OutputConfig, atomic_write_text
+from sim.io import SUMMARY, OutputConfig
 
 ERROR_FILE = "error.txt"
 """Written into a run's folder when the run failed (message or traceback)."""
@@ -46,7 +47,7 @@ def finished(outdir: Path, config: ModelConfig) -> bool:
 def write_error(outdir: Path, text: str) -> None:
     """Record a failed run in its folder (atomically)."""
     outdir.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(outdir / ERROR_FILE, text)
+    write_text(outdir / ERROR_FILE, text)
 
 
 def fail(message: str, outdir: Path | None = None) -> None:

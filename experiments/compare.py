@@ -17,6 +17,7 @@ from pathlib import Path
 
 import yaml
 
+from sim.atomic import write_text
 from sim.compare import (
     CompareError,
     Comparison,
@@ -38,7 +39,6 @@ from sim.report import (
     report_html,
     report_markdown,
     write_csv,
-    write_text,
 )
 
 PROJECT = Path(__file__).resolve().parents[1]

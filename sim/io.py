@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,6 +11,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from sim.atomic import write_atomic
 from sim.config import spec, to_dict
 from sim.simulate import RunResult
 
@@ -27,34 +27,12 @@ class OutputConfig:
     map: bool = spec(doc="draw map.png")
 
 
-_UMASK = os.umask(0)
-os.umask(_UMASK)
-
-
-def _atomic(path: Path, write) -> None:
-    """Call ``write(tmp_path)`` then rename onto ``path`` (never leaves a partial file)."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes owner-only files; use the usual mode
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write ``text`` (UTF-8) to ``path`` atomically."""
-    _atomic(Path(path), lambda p: p.write_text(text, encoding="utf-8"))
-
-
 def write_table(df: pd.DataFrame, path: Path) -> None:
     """Write ``df`` as Parquet or CSV according to ``path``'s suffix, atomically."""
     if path.suffix == ".parquet":
-        _atomic(path, lambda p: df.to_parquet(p, index=False))
+        write_atomic(path, lambda p: df.to_parquet(p, index=False))
     else:
-        _atomic(path, lambda p: df.to_csv(p, index=False))
+        write_atomic(path, lambda p: df.to_csv(p, index=False))
 
 
 def write_run(result: RunResult, outdir: str | os.PathLike, output: OutputConfig) -> list[Path]:
@@ -77,18 +55,19 @@ def write_run(result: RunResult, outdir: str | os.PathLike, output: OutputConfig
                                 lon0=reg.lon0, lat0=reg.lat0, dlon=reg.dlon, dlat=reg.dlat,
                                 cell_km=reg.cell_km)
 
-    _atomic(out / "flow.npz", save_flow)
+    write_atomic(out / "flow.npz", save_flow)
     written.append(out / "flow.npz")
-    _atomic(out / "config.yaml", lambda p: p.write_text(
+    write_atomic(out / "config.yaml", lambda p: p.write_text(
         yaml.safe_dump(to_dict(result.config), sort_keys=False)))
     written.append(out / "config.yaml")
     if output.map:
         from sim.plotting import draw_run_map
 
-        _atomic(out / "map.png", lambda p: draw_run_map(result, p))
+        write_atomic(out / "map.png", lambda p: draw_run_map(result, p))
         written.append(out / "map.png")
     summary = pd.DataFrame([result.summary])
-    _atomic(out / "summary.json", lambda p: p.write_text(json.dumps(result.summary, indent=1)))
+    write_atomic(out / "summary.json",
+                 lambda p: p.write_text(json.dumps(result.summary, indent=1)))
     written.append(out / "summary.json")
     write_table(summary, out / SUMMARY)
     written.append(out / SUMMARY)

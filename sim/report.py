@@ -13,9 +13,8 @@ import base64
 import html
 import math
 import os
-import tempfile
 import textwrap
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,6 +28,7 @@ import pandas as pd  # noqa: E402
 from matplotlib.colors import LogNorm, Normalize  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 
+from sim.atomic import write_atomic  # noqa: E402
 from sim.compare import POLICY, RUN_DIR, Comparison, FlowComparison, Sweep  # noqa: E402
 
 BASELINE_COLOUR = "#111111"
@@ -36,32 +36,6 @@ BASELINE_COLOUR = "#111111"
 
 
 # --------------------------------------------------------------------------- writing files
-
-
-def write_atomic(path: str | os.PathLike, write: Callable[[Path], None]) -> Path:
-    """Call ``write(tmp)`` on a temporary file beside ``path``, then rename it onto ``path``.
-
-    A crash leaves either the old file or none, never a partial one. The file gets the usual
-    permissions (``0o666`` less the process umask), not ``mkstemp``'s private ``0o600``.
-    """
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        mask = os.umask(0)
-        os.umask(mask)
-        os.chmod(tmp, 0o666 & ~mask)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
-
-
-def write_text(path: str | os.PathLike, text: str) -> Path:
-    """Write UTF-8 text atomically."""
-    return write_atomic(path, lambda p: p.write_text(text, encoding="utf-8"))
 
 
 def write_csv(frame: pd.DataFrame, path: str | os.PathLike) -> Path:
@@ -740,30 +714,40 @@ def _table(header: list[str] | None, rows: list[list[str]], raw: bool = False,
             f"{''.join(body)}</tbody></table></div>")
 
 
-def _headline_html(cmp: Comparison) -> str:
+def _headline_rows(cmp: Comparison):
+    """Content of the headline table, shared by the HTML and Markdown renderers.
+
+    Returns the header and rows ``(label, cells)``. Outcome rows hold the baseline level
+    ``("level", text, ci)`` then each package's change ``("effect", main, detail, clear)``;
+    cost rows hold ``("cost", value, note)`` per package (baseline included).
+    """
     header = ["outcome (unit)", _baseline_header(cmp)] + [
         f"{p}: change vs baseline" for p in cmp.others]
     rows = []
     for m in cmp.key:
         base = cmp.row(cmp.baseline, m)
-        level, level_ci = _level_text(base)
-        cells = [f"<b>{_e(label_with_unit(base['label'], base['unit']))}</b>",
-                 f"{_e(level)}<span class='detail'>{_e(level_ci)}</span>"]
-        for p in cmp.others:
-            main, detail, clear = _effect_text(cmp.row(p, m))
-            cls = "clear" if clear else "effect"
-            cells.append(f"<span class='{cls}'>{_e(main)}</span>"
-                         f"<span class='detail'>{_e(detail)}</span>")
-        rows.append(cells)
-    for label, unit, cells in cost_rows(cmp):
-        row = [f"<b>{_e(label_with_unit(label, unit))}</b>"]
-        for p in cmp.policies:
-            value, note = cells.get(p, ("—", ""))
-            cls = "na" if value == "n/a" else "effect"
-            row.append(f"<span class='{cls}'>{_e(value)}</span>"
-                       + (f"<span class='detail'>{_e(note)}</span>" if note else ""))
-        rows.append(row)
-    return _table(header, rows, raw=True)
+        cells = [("level", *_level_text(base))]
+        cells += [("effect", *_effect_text(cmp.row(p, m))) for p in cmp.others]
+        rows.append((label_with_unit(base["label"], base["unit"]), cells))
+    for label, unit, costs in cost_rows(cmp):
+        cells = [("cost", *costs.get(p, ("—", ""))) for p in cmp.policies]
+        rows.append((label_with_unit(label, unit), cells))
+    return header, rows
+
+
+def _headline_html(cmp: Comparison) -> str:
+    def cell(kind, main, detail, clear=False):
+        if kind == "level":
+            return f"{_e(main)}<span class='detail'>{_e(detail)}</span>"
+        if kind == "effect":
+            return (f"<span class='{'clear' if clear else 'effect'}'>{_e(main)}</span>"
+                    f"<span class='detail'>{_e(detail)}</span>")
+        return (f"<span class='{'na' if main == 'n/a' else 'effect'}'>{_e(main)}</span>"
+                + (f"<span class='detail'>{_e(detail)}</span>" if detail else ""))
+
+    header, rows = _headline_rows(cmp)
+    return _table(header, [[f"<b>{_e(label)}</b>", *(cell(*c) for c in cells)]
+                           for label, cells in rows], raw=True)
 
 
 def _full_table_rows(cmp: Comparison, policy: str) -> list[list[str]]:
@@ -898,24 +882,13 @@ def _md_table(header: list[str], rows: list[list[str]]) -> str:
 
 
 def _headline_md(cmp: Comparison) -> str:
-    header = ["outcome (unit)", _baseline_header(cmp)] + [
-        f"{p}: change vs baseline" for p in cmp.others]
-    rows = []
-    for m in cmp.key:
-        base = cmp.row(cmp.baseline, m)
-        level, level_ci = _level_text(base)
-        row = [label_with_unit(base["label"], base["unit"]), f"{level} ({level_ci})"]
-        for p in cmp.others:
-            main, detail, clear = _effect_text(cmp.row(p, m))
-            row.append(f"**{main}** ({detail})" if clear else f"{main} ({detail})")
-        rows.append(row)
-    for label, unit, cells in cost_rows(cmp):
-        row = [label_with_unit(label, unit)]
-        for p in cmp.policies:
-            value, note = cells.get(p, ("—", ""))
-            row.append(f"{value} ({note})" if note else value)
-        rows.append(row)
-    return _md_table(header, rows)
+    def cell(kind, main, detail, clear=False):
+        if kind == "cost":
+            return f"{main} ({detail})" if detail else main
+        return f"**{main}** ({detail})" if clear else f"{main} ({detail})"
+
+    header, rows = _headline_rows(cmp)
+    return _md_table(header, [[label, *(cell(*c) for c in cells)] for label, cells in rows])
 
 
 def comparison_markdown(cmp: Comparison, sweep: Sweep) -> str:
