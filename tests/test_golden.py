@@ -19,10 +19,17 @@ def _same(a, b) -> bool:
 def test_golden_outputs_are_identical(name):
     summary, ts, events, digest = run_case(name)
     want_summary, want_ts, want_events, want_digest = load_case(name)
-    # the summary went through JSON when recorded: compare in the same form
+    # the summary went through JSON when recorded: compare in the same form. Outputs must be
+    # identical, in the same order; config columns may only be added (a new config field with
+    # today's value), never changed or removed.
     got = json.loads(json.dumps(summary))
-    assert list(got) == list(want_summary), "summary columns changed"
-    differ = {k: (got[k], want_summary[k]) for k in got if not _same(got[k], want_summary[k])}
+    outputs = [k for k in got if not k.startswith("config.")]
+    assert outputs == [k for k in want_summary if not k.startswith("config.")], \
+        "summary output columns changed"
+    missing = [k for k in want_summary if k not in got]
+    assert not missing, f"config columns removed: {missing}"
+    differ = {k: (got[k], want_summary[k]) for k in want_summary
+              if not _same(got[k], want_summary[k])}
     assert not differ, f"{len(differ)} summary values differ, e.g. {list(differ.items())[:5]}"
     pd.testing.assert_frame_equal(ts, want_ts, check_exact=True)
     pd.testing.assert_frame_equal(events, want_events, check_exact=True)
