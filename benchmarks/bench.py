@@ -35,19 +35,10 @@ from sim.config import make_config
 from sim.io import OutputConfig, write_run
 from sim.model import TraffickingModel
 from sim.plotting import draw_run_map
-from sim.simulate import collect
+from sim.simulate import build, collect
 
 ROOT = Path(__file__).resolve().parents[1]
 """Project root: working directory of the child processes."""
-
-PHASES = {
-    "_plan_routes": "plan", "_dispatch": "dispatch", "_move_couriers": "move",
-    "_patrol": "patrol", "_detect": "detect", "_resolve": "resolve",
-    "_advance_justice": "justice", "_update_communities": "communities", "_learn": "learn",
-    "_record": "record",
-}
-"""The methods :meth:`TraffickingModel.step` calls, in order, and their short names."""
-
 
 # --------------------------------------------------------------------------- models
 
@@ -75,43 +66,42 @@ def build_model(n_couriers: int, engine: str, steps: int) -> TraffickingModel:
     """A ``SCENARIO`` model with about ``n_couriers`` couriers (see :func:`courier_overrides`)."""
     cfg = make_config(SCENARIO, seed=SEED, steps=steps, engine=engine,
                       overrides=courier_overrides(n_couriers))
-    return TraffickingModel(cfg)
+    return build(cfg)
 
 
 def couriers_in_model(model: TraffickingModel) -> int:
     """Courier slots in use (every state but FREE: idle, travelling, returning, held)."""
-    return int(np.count_nonzero(model.couriers.state != CourierState.FREE))
+    return int(np.count_nonzero(model.mechanisms["couriers"].arrays.state != CourierState.FREE))
 
 
 class PhaseTimer:
-    """Wall time per step phase, by wrapping the model's phase methods on the instance.
+    """Wall time per phase of the model's daily order, by wrapping ``model.phases``.
 
     Also counts route plans (``plans``) and records how many couriers the movement
     kernel moved each step (``movers``). The overhead is a few microseconds per step.
     """
 
     def __init__(self, model: TraffickingModel):
-        self.seconds = dict.fromkeys(PHASES.values(), 0.0)
+        self.seconds = {label: 0.0 for _, label, _ in model.phases}
         self.movers: list[int] = []
         self.plans = 0
-        for method, short in PHASES.items():
-            setattr(model, method, self._timed(short, getattr(model, method)))
-        plan = model._plan
+        model.phases = [(key, label, self._timed(label, fn)) for key, label, fn in model.phases]
+        orgs = model.mechanisms["organisations"]
+        plan = orgs._plan
 
         def counted(*args):
             self.plans += 1
             return plan(*args)
 
-        model._plan = counted
+        orgs._plan = counted
 
-    def _timed(self, short: str, method):
-        def timed(*args):
+    def _timed(self, label: str, fn):
+        def timed(day):
             t0 = time.perf_counter()
-            out = method(*args)
-            self.seconds[short] += time.perf_counter() - t0
-            if short == "move":
-                self.movers.append(len(out["movers"]))
-            return out
+            fn(day)
+            self.seconds[label] += time.perf_counter() - t0
+            if label == "couriers.move":
+                self.movers.append(len(day.movers))
 
         return timed
 
@@ -185,7 +175,7 @@ def time_year(steps: int, outdir: Path) -> dict:
     """
     cfg = make_config(SCENARIO, seed=SEED, steps=steps)
     t0 = time.perf_counter()
-    model = TraffickingModel(cfg)
+    model = build(cfg)
     t1 = time.perf_counter()
     timer = PhaseTimer(model)
     model.run()
@@ -351,7 +341,7 @@ def report_throughput(results: dict) -> None:
         print(f"  {s['couriers']:>7,} couriers: {s['ratio']:6.1f}x over {s['steps']} steps "
               f"({same})")
     print("\nshare of step time per phase (%):")
-    phases = list(PHASES.values())
+    phases = list(results["throughput"][0]["phase_share"])
     rows = [[f"{r['engine']} {r['couriers']:,}"] + [f"{100 * r['phase_share'][p]:.0f}"
                                                      for p in phases]
             for r in results["throughput"]]

@@ -9,8 +9,7 @@ from typing import Any
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
-from experiments.common import ERROR_FILE
-from sim.io import SUMMARY
+from sim import runfiles
 
 
 class SweepReport(Callback):
@@ -18,13 +17,13 @@ class SweepReport(Callback):
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         sweep = Path(config.hydra.sweep.dir)
-        runs = sorted(p.parent for p in sweep.rglob(".hydra"))
-        done = [r for r in runs if (r / SUMMARY).is_file()]
-        failed = [r for r in runs if (r / ERROR_FILE).is_file() and r not in done]
+        runs = sorted(p.parent for p in sweep.rglob(runfiles.HYDRA_DIR))
+        done = [r for r in runs if (r / runfiles.SUMMARY).is_file()]
+        failed = [r for r in runs if (r / runfiles.ERROR).is_file() and r not in done]
         print(f"sweep {sweep}: {len(done)} of {len(runs)} runs finished, {len(failed)} failed",
               file=sys.stderr)
         for r in failed:
-            text = (r / ERROR_FILE).read_text(encoding="utf-8").strip().splitlines()
+            text = (r / runfiles.ERROR).read_text(encoding="utf-8").strip().splitlines()
             print(f"  failed: {r.relative_to(sweep)}: {text[-1] if text else ''}",
                   file=sys.stderr)
         if failed:

@@ -10,11 +10,12 @@ from pathlib import Path
 import yaml
 from omegaconf import DictConfig, OmegaConf
 
+from sim import runfiles
 from sim.atomic import write_text
 from sim.config import ConfigError, ModelConfig, from_dict, to_dict
-from sim.io import SUMMARY, OutputConfig
+from sim.io import OutputConfig
 
-ERROR_FILE = "error.txt"
+ERROR_FILE = runfiles.ERROR
 """Written into a run's folder when the run failed (message or traceback)."""
 
 ENTRY_KEYS = ("hydra", "output", "sweep_name")
@@ -35,7 +36,7 @@ def split_config(cfg: DictConfig) -> tuple[ModelConfig, OutputConfig]:
 
 def finished(outdir: Path, config: ModelConfig) -> bool:
     """Whether ``outdir`` holds a finished run (summary written) of exactly ``config``."""
-    summary, saved = outdir / SUMMARY, outdir / "config.yaml"
+    summary, saved = outdir / runfiles.SUMMARY, outdir / runfiles.CONFIG
     if not (summary.is_file() and saved.is_file()):
         return False
     try:
@@ -55,7 +56,7 @@ def fail(message: str, outdir: Path | None = None) -> None:
     own bookkeeping, so a rejected config leaves nothing half written."""
     if outdir is not None and outdir.is_dir():
         leftovers = {p.name for p in outdir.iterdir()}
-        if leftovers <= {".hydra", "run.log"}:
+        if leftovers <= {runfiles.HYDRA_DIR, "run.log"}:
             shutil.rmtree(outdir, ignore_errors=True)
     print(f"error: {message}", file=sys.stderr)
     sys.exit(2)

@@ -17,8 +17,7 @@ from pathlib import Path
 
 import yaml
 
-from sim.atomic import write_text
-from sim.compare import (
+from sim.analysis.compare import (
     CompareError,
     Comparison,
     Sweep,
@@ -28,7 +27,7 @@ from sim.compare import (
     package_description,
     timeseries_bands,
 )
-from sim.report import (
+from sim.analysis.report import (
     MAX_BANDS,
     Figure,
     ReportInputs,
@@ -40,6 +39,7 @@ from sim.report import (
     report_markdown,
     write_csv,
 )
+from sim.atomic import write_text
 
 PROJECT = Path(__file__).resolve().parents[1]
 """The project folder, where the reproducing command is run."""

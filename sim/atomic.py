@@ -1,6 +1,6 @@
 """Atomic file writing: a crash leaves the old file or none, never a partial one.
 
-Kept free of model imports so that analysis code (``sim.report``) and run output
+Kept free of model imports so that analysis code (``sim.analysis.report``) and run output
 (``sim.io``) share it.
 """
 

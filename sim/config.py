@@ -1,45 +1,25 @@
 """Typed configuration schema, validation with one-line errors, and the config factory.
 
 The YAML files under ``configs/`` are the single source of default *values*; the
-dataclasses here are the single source of *types, units and allowed ranges*. Every
-value is checked before any simulation starts: a wrong value raises
-:class:`ConfigError` whose message names the field, the value and what is allowed.
+dataclasses here are the single source of *types, units and allowed ranges* (built with the
+schema machinery of :mod:`sim.schema`). Every value is checked before any simulation
+starts: a wrong value raises :class:`ConfigError` whose message names the field, the value
+and what is allowed. Checks that need the region run when the world is built
+(:class:`sim.world.World`), still before any step.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import math
-import types
-import typing
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
 import yaml
 
-
-class ConfigError(ValueError):
-    """A configuration value is missing, unknown or outside its allowed range."""
-
-
-_NO_DEFAULT = object()
-
-
-def spec(lo: float | None = None, hi: float | None = None, *, choices=None, unit: str = "",
-         doc: str = "", default: Any = _NO_DEFAULT, empty: bool = False):
-    """Field metadata: allowed closed range ``[lo, hi]`` or ``choices``, unit and meaning.
-
-    ``default`` makes the field optional in the YAML (used by policy parameters);
-    ``empty=True`` lets a list or mapping field be empty.
-    """
-    meta = {"lo": lo, "hi": hi, "choices": choices, "unit": unit, "doc": doc, "empty": empty}
-    if default is _NO_DEFAULT:
-        return field(metadata=meta)
-    if isinstance(default, (list, dict)):
-        return field(default_factory=lambda: type(default)(default), metadata=meta)
-    return field(default=default, metadata=meta)
-
+from sim import schema
+from sim.policies import LEVERS
+from sim.schema import ConfigError, flatten, from_dict, join_path, set_dotted, spec, to_dict
 
 # --------------------------------------------------------------------------- schema
 
@@ -143,6 +123,14 @@ class MechanismConfig:
                                            doc="legal income per person, for the profit signal")
     trust_recovery_per_day: float = spec(0, 1, unit="1/day")
     trust_loss_per_seizure: float = spec(0, 1)
+    recruitment_trust_weight: float = spec(0, 1, doc="how much trust in the state lowers "
+                                           "recruitment propensity: factor 1 - w x trust")
+    recruitment_profit_weight: float = spec(0, 10, doc="how much members' smuggling earnings "
+                                            "raise recruitment propensity: factor "
+                                            "1 + w x min(earnings / legal income, 1)")
+    earnings_smoothing_days: float = spec(1, 3650, unit="days",
+                                          doc="time constant of the exponential average of "
+                                              "members' courier fees")
     community_radius_km: float = spec(0, 2000, unit="km",
                                       doc="reach of a community (recruitment, tips, seizures felt)")
     # justice
@@ -151,12 +139,21 @@ class MechanismConfig:
                                doc="extra delay for cases needing mutual legal assistance")
     charge_prob: float = spec(0, 1, doc="P(a case is charged) at baseline evidence quality")
     court_feedback: float = spec(0, 1, doc="evidence-quality gain per decided case")
+    evidence_max: float = spec(0, 1, doc="upper bound of evidence quality (P(charge))")
     sentence_fraction: float = spec(0, 1, doc="mean sentence as share of the maximum penalty")
+    sentence_spread: float = spec(0, 2, doc="sentences are uniform on mean x [1 - s/2, 1 + s/2)")
     # organisations and armed groups
     leaders_per_organisation: int = spec(1, 1000)
+    capacity_leader_exponent: float = spec(0, 5, doc="an organisation's courier capacity "
+                                           "scales with (leaders left / leaders)^exponent")
     leader_replacement_days: int = spec(1, 36_500, unit="days",
                                         doc="days for an organisation to replace a lost leader")
     armed_toll_share: float = spec(0, 1, doc="share of load value taxed per cell at intensity 1")
+    # outputs
+    crossing_radius_cells: int = spec(0, 20, unit="cells",
+                                      doc="border flow within this many cells of an official "
+                                          "crossing counts as through the crossing "
+                                          "(displacement measures)")
 
 
 @dataclass(frozen=True)
@@ -180,8 +177,6 @@ class PolicyConfig:
 
     def check(self, path: str) -> None:
         """Lever known, period consistent, parameters valid (fills the lever's defaults)."""
-        from sim.policies import LEVERS  # the registry imports this module
-
         if self.lever not in LEVERS:
             raise ConfigError(f"{path}.lever = {self.lever!r} is not allowed: must be one of "
                               f"{', '.join(sorted(LEVERS))}")
@@ -225,171 +220,33 @@ class ModelConfig:
         metadata={"doc": "policy package (default: baseline, no policies)"})
 
     def check(self, path: str) -> None:
-        """Policies name only the scenario's core countries."""
-        from sim.policies import LEVERS
-
-        core = sorted(self.scenario.countries)
+        """Policies name only the scenario's core countries and pass their lever's checks."""
         for pname, pol in self.policy.policies.items():
-            LEVERS[pol.lever].check_config(pol, self, f"{_join(path, 'policy.policies')}.{pname}")
-            for i, iso in enumerate(pol.countries):
-                if iso not in self.scenario.countries:
-                    raise ConfigError(
-                        f"{_join(path, 'policy.policies')}.{pname}.countries[{i}] = {iso!r} is "
-                        f"not allowed: must be a core country of scenario "
-                        f"{self.scenario.name!r}: {', '.join(core)}")
+            check_policy(pol, self, f"{join_path(path, 'policy.policies')}.{pname}")
 
 
-# --------------------------------------------------------------------------- validation
-
-
-def _describe(meta: dict) -> str:
-    if meta.get("choices"):
-        return "one of " + ", ".join(repr(c) for c in meta["choices"])
-    lo, hi = meta.get("lo"), meta.get("hi")
-    if lo is None and hi is None:
-        return "any value"
-    return f"in [{lo:g}, {hi:g}]"
-
-
-def _convert(value: Any, tp: Any, meta: dict, path: str) -> Any:
-    origin = typing.get_origin(tp)
-    if origin in (typing.Union, types.UnionType):
-        args = [a for a in typing.get_args(tp) if a is not type(None)]
-        if value is None and len(args) < len(typing.get_args(tp)):
-            return None
-        return _convert(value, args[0], meta, path)
-    if tp is Any:
-        return value
-    if dataclasses.is_dataclass(tp):
-        return from_dict(tp, value, path)
-    if origin is dict:
-        if not isinstance(value, dict) or (not value and not meta.get("empty")):
-            kind = "a mapping" if meta.get("empty") else "a non-empty mapping"
-            raise ConfigError(f"{path} = {value!r} is not allowed: must be {kind}")
-        _, vtp = typing.get_args(tp)
-        return {str(k): _convert(v, vtp, meta, f"{path}.{k}") for k, v in value.items()}
-    if origin is list:
-        if (isinstance(value, str) or not isinstance(value, (list, tuple))
-                or (not value and not meta.get("empty"))):
-            kind = "a list" if meta.get("empty") else "a non-empty list"
-            raise ConfigError(f"{path} = {value!r} is not allowed: must be {kind}")
-        (itp,) = typing.get_args(tp)
-        return [_convert(v, itp, meta, f"{path}[{i}]") for i, v in enumerate(value)]
-    if tp is bool:
-        if not isinstance(value, bool):
-            raise ConfigError(f"{path} = {value!r} is not allowed: must be true or false")
-        return value
-    if tp is int:
-        ok = isinstance(value, int) and not isinstance(value, bool)
-        if not ok:
-            raise ConfigError(f"{path} = {value!r} is not allowed: must be an integer "
-                              f"{_describe(meta)}")
-        return _check_range(value, meta, path, "an integer")
-    if tp is float:
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ConfigError(f"{path} = {value!r} is not allowed: must be a number "
-                              f"{_describe(meta)}")
-        value = float(value)
-        if not math.isfinite(value):
-            raise ConfigError(f"{path} = {value!r} is not allowed: must be a finite number "
-                              f"{_describe(meta)}")
-        return _check_range(value, meta, path, "a number")
-    if tp is str:
-        if not isinstance(value, str) or not value:
-            raise ConfigError(f"{path} = {value!r} is not allowed: must be a non-empty string")
-        if meta.get("choices") and value not in meta["choices"]:
-            raise ConfigError(f"{path} = {value!r} is not allowed: must be {_describe(meta)}")
-        return value
-    raise TypeError(f"unsupported schema type {tp!r} at {path}")  # schema bug, not user input
-
-
-def _check_range(value, meta: dict, path: str, kind: str):
-    lo, hi = meta.get("lo"), meta.get("hi")
-    if (lo is not None and value < lo) or (hi is not None and value > hi):
-        raise ConfigError(f"{path} = {value!r} is not allowed: must be {kind} {_describe(meta)}")
-    return value
-
-
-def from_dict(cls, data: Any, path: str = ""):
-    """Build dataclass ``cls`` from a plain mapping, validating every field.
+def check_policy(policy: PolicyConfig, config: ModelConfig, path: str) -> None:
+    """Checks of one policy against the rest of the config: its countries are core
+    countries of the scenario, and its lever's own ``check_config`` passes.
 
     Raises
     ------
     ConfigError
-        On a missing field, an unknown field, a wrong type or an out-of-range value; the
-        message is one line naming the dotted field path, the value and what is allowed.
+        Naming ``path`` and the offending field.
     """
-    where = path or "config"
-    if not isinstance(data, dict):
-        raise ConfigError(f"{where} = {data!r} is not allowed: must be a mapping")
-    hints = typing.get_type_hints(cls)
-    fields = {f.name: f for f in dataclasses.fields(cls)}
-    unknown = sorted(set(data) - set(fields))
-    if unknown:
-        raise ConfigError(f"{_join(path, unknown[0])} is not a known field; allowed fields of "
-                          f"{where}: {', '.join(fields)}")
-    kwargs = {}
-    for name, f in fields.items():
-        fpath = _join(path, name)
-        optional = type(None) in typing.get_args(hints[name])
-        has_default = (f.default is not dataclasses.MISSING
-                       or f.default_factory is not dataclasses.MISSING)
-        if name not in data:
-            if has_default:
-                continue
-            raise ConfigError(f"{fpath} is missing: must be given ({_describe(f.metadata)})")
-        if data[name] is None and not optional:
-            raise ConfigError(f"{fpath} is missing: must be given ({_describe(f.metadata)})")
-        kwargs[name] = _convert(data[name], hints[name], dict(f.metadata), fpath)
-    obj = cls(**kwargs)
-    check = getattr(obj, "check", None)
-    if check is not None:  # cross-field checks, given the dotted path for their messages
-        check(path)
-    return obj
+    LEVERS[policy.lever].check_config(policy, config, path)
+    core = sorted(config.scenario.countries)
+    for i, iso in enumerate(policy.countries):
+        if iso not in config.scenario.countries:
+            raise ConfigError(
+                f"{path}.countries[{i}] = {iso!r} is not allowed: must be a core country of "
+                f"scenario {config.scenario.name!r}: {', '.join(core)}")
 
 
-def _join(path: str, name: str) -> str:
-    return f"{path}.{name}" if path else name
-
-
-def to_dict(config) -> dict:
-    """Plain nested dict of a config dataclass (inverse of :func:`from_dict`)."""
-    return dataclasses.asdict(config)
-
-
-def flatten(config) -> dict[str, Any]:
-    """Flat ``{"dotted.path": value}`` view of a config (lists joined with ``|``)."""
-    out: dict[str, Any] = {}
-
-    def walk(node, prefix):
-        if isinstance(node, dict):
-            for k, v in node.items():
-                walk(v, f"{prefix}.{k}" if prefix else str(k))
-        elif isinstance(node, list):
-            out[prefix] = "|".join(str(v) for v in node)
-        else:
-            out[prefix] = node
-
-    walk(to_dict(config), "")
-    return out
-
-
-def field_specs(cls=ModelConfig, prefix: str = "") -> dict[str, dict]:
-    """Dotted path -> metadata (range, unit, doc) for every numeric leaf of the schema.
-
-    Dict-valued fields (countries, commodities) are skipped: their keys depend on the
-    scenario. Used by documentation and by sensitivity analysis to check parameter bounds.
-    """
-    out = {}
-    hints = typing.get_type_hints(cls)
-    for f in dataclasses.fields(cls):
-        tp = hints[f.name]
-        p = _join(prefix, f.name)
-        if dataclasses.is_dataclass(tp):
-            out.update(field_specs(tp, p))
-        elif tp in (int, float, bool, str):
-            out[p] = {"type": tp.__name__, **f.metadata}
-    return out
+def field_specs(cls=None, prefix: str = "") -> dict[str, dict]:
+    """Dotted path -> metadata (range, unit, doc) of every scalar leaf of ``cls``
+    (default :class:`ModelConfig`); see :func:`sim.schema.field_specs`."""
+    return schema.field_specs(ModelConfig if cls is None else cls, prefix)
 
 
 # --------------------------------------------------------------------------- factory
@@ -412,20 +269,6 @@ def available(group: str) -> list[str]:
     folder = resources.files("configs") / group
     return sorted(p.name.removesuffix(".yaml") for p in folder.iterdir()
                   if p.name.endswith(".yaml"))
-
-
-def set_dotted(data: dict, dotted: str, value: Any) -> None:
-    """Set ``data["a"]["b"] = value`` for ``dotted == "a.b"``; unknown paths raise ConfigError."""
-    keys = dotted.split(".")
-    node = data
-    for i, k in enumerate(keys[:-1]):
-        if not isinstance(node, dict) or k not in node:
-            raise ConfigError(f"{'.'.join(keys[: i + 1])} is not a known field "
-                              f"(while setting {dotted}={value!r})")
-        node = node[k]
-    if not isinstance(node, dict) or keys[-1] not in node:
-        raise ConfigError(f"{dotted} is not a known field (while setting {dotted}={value!r})")
-    node[keys[-1]] = value
 
 
 def read_policy(name: str) -> dict:
@@ -514,7 +357,8 @@ def replace(config: ModelConfig, **dotted: Any) -> ModelConfig:
 
 __all__ = [
     "CommodityConfig", "ConfigError", "CountryConfig", "MechanismConfig", "ModelConfig",
-    "PolicyConfig", "PolicyPackageConfig", "ScenarioConfig", "available", "config_dict",
+    "PolicyConfig", "PolicyPackageConfig", "ScenarioConfig", "available", "check_policy",
+    "config_dict",
     "field_specs", "flatten", "from_dict", "read_policy",
     "make_config", "replace", "set_dotted", "to_dict",
 ]

@@ -11,12 +11,10 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from sim import runfiles
 from sim.atomic import write_atomic
-from sim.config import spec, to_dict
+from sim.schema import spec, to_dict
 from sim.simulate import RunResult
-
-SUMMARY = "summary.csv"
-"""Written last: its presence marks a finished run."""
 
 
 @dataclass(frozen=True)
@@ -44,10 +42,10 @@ def write_run(result: RunResult, outdir: str | os.PathLike, output: OutputConfig
     out.mkdir(parents=True, exist_ok=True)
     ext = ".parquet" if output.format == "parquet" else ".csv"
     written = []
-    write_table(result.timeseries, out / f"timeseries{ext}")
-    written.append(out / f"timeseries{ext}")
-    write_table(result.events, out / f"events{ext}")
-    written.append(out / f"events{ext}")
+    write_table(result.timeseries, out / f"{runfiles.TIMESERIES}{ext}")
+    written.append(out / f"{runfiles.TIMESERIES}{ext}")
+    write_table(result.events, out / f"{runfiles.EVENTS}{ext}")
+    written.append(out / f"{runfiles.EVENTS}{ext}")
     reg = result.region
     def save_flow(p: Path) -> None:
         with p.open("wb") as fh:
@@ -55,20 +53,20 @@ def write_run(result: RunResult, outdir: str | os.PathLike, output: OutputConfig
                                 lon0=reg.lon0, lat0=reg.lat0, dlon=reg.dlon, dlat=reg.dlat,
                                 cell_km=reg.cell_km)
 
-    write_atomic(out / "flow.npz", save_flow)
-    written.append(out / "flow.npz")
-    write_atomic(out / "config.yaml", lambda p: p.write_text(
+    write_atomic(out / runfiles.FLOW, save_flow)
+    written.append(out / runfiles.FLOW)
+    write_atomic(out / runfiles.CONFIG, lambda p: p.write_text(
         yaml.safe_dump(to_dict(result.config), sort_keys=False)))
-    written.append(out / "config.yaml")
+    written.append(out / runfiles.CONFIG)
     if output.map:
         from sim.plotting import draw_run_map
 
-        write_atomic(out / "map.png", lambda p: draw_run_map(result, p))
-        written.append(out / "map.png")
+        write_atomic(out / runfiles.MAP, lambda p: draw_run_map(result, p))
+        written.append(out / runfiles.MAP)
     summary = pd.DataFrame([result.summary])
-    write_atomic(out / "summary.json",
+    write_atomic(out / runfiles.SUMMARY_JSON,
                  lambda p: p.write_text(json.dumps(result.summary, indent=1)))
-    written.append(out / "summary.json")
-    write_table(summary, out / SUMMARY)
-    written.append(out / SUMMARY)
+    written.append(out / runfiles.SUMMARY_JSON)
+    write_table(summary, out / runfiles.SUMMARY)
+    written.append(out / runfiles.SUMMARY)
     return written

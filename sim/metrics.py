@@ -1,138 +1,482 @@
-"""Metric definitions (names, units, meaning) and the event log of a run."""
+"""Metric definitions: the one place that says what each output is and how a run sums it up.
+
+Two registries, read by recording (the time series), the summary, the comparison and the
+report alike:
+
+- :data:`METRICS`: the daily time-series metrics. Each has a kind (``"flow"``: per
+  commodity, summed per day; ``"daily"``: summed per day; ``"state"``: a level at the end of
+  the day), a unit, a label, and a summary rule (:data:`SUM` over the run, the value at the
+  :data:`END`, the :data:`MEAN` over days, or none).
+- :data:`STATISTICS`: summary columns that are not one metric summed up: ratios, values,
+  displacement measures. Each is computed from a :class:`RunView` of the finished run.
+
+Names may hold placeholders expanded per run: ``{c}`` (commodity), ``{iso}`` (core
+country), ``{crossing}`` (official crossing). :data:`SUMMARY_BLOCKS` gives the order of the
+summary columns; a block is expanded key-major over its placeholder. A new mechanism adds
+its metrics and statistics with :func:`define_metric` and :func:`define_statistic`.
+"""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from sim.constants import KM_PER_DEG_LAT, KM_PER_DEG_LON_EQUATOR
+
+SUM, END, MEAN = "sum", "end", "mean"
+"""Summary rules of a time-series metric: total over the run, value at the end of the last
+day (column ``<name>_end``), mean over days (column ``<name>_mean``)."""
+
+PLACEHOLDERS = ("c", "iso", "crossing")
+"""Placeholders a metric or statistic name may hold, and what they range over."""
+
 
 @dataclass(frozen=True)
-class MetricSpec:
-    """One time-series metric.
+class Metric:
+    """One daily time-series metric.
 
-    ``kind`` is ``"flow"`` (per commodity, summed per day; ``{c}`` in the name),
-    ``"daily"`` (summed per day) or ``"state"`` (a level at the end of the day).
+    Attributes
+    ----------
+    name : str
+        Column name; ``{c}`` for per-commodity metrics.
+    kind : str
+        ``"flow"`` (per commodity, per day), ``"daily"`` (per day) or ``"state"`` (level).
+    unit : str
+        Unit; ``{unit}`` stands for the commodity's unit.
+    label : str
+        Readable label for tables and plots (``{c}`` for the commodity).
+    doc : str
+        What it measures.
+    summary : str or None
+        :data:`SUM`, :data:`END`, :data:`MEAN` or None (not in the summary).
+    summary_label, summary_unit : str
+        Label and unit of the summary column.
     """
 
+    name: str
     kind: str
     unit: str
+    label: str
     doc: str
+    summary: str | None = None
+    summary_label: str = ""
+    summary_unit: str = ""
+
+    @property
+    def summary_name(self) -> str | None:
+        """The summary column it gives (None if not summarised)."""
+        if self.summary is None:
+            return None
+        return {SUM: self.name, END: f"{self.name}_end", MEAN: f"{self.name}_mean"}[self.summary]
 
 
-METRICS: dict[str, MetricSpec] = {
-    "delivered_{c}": MetricSpec("flow", "commodity unit/day", "quantity delivered at destinations"),
-    "seized_{c}": MetricSpec("flow", "commodity unit/day", "quantity seized"),
-    "arrests": MetricSpec("daily", "people/day", "couriers arrested"),
-    "convictions": MetricSpec("daily", "cases/day", "cases ending in conviction"),
-    "cases_decided": MetricSpec("daily", "cases/day", "cases decided by courts"),
-    "case_days_total": MetricSpec("daily", "days",
-                                  "summed arrest-to-decision time of cases decided"),
-    "cross_border_cases_decided": MetricSpec("daily", "cases/day",
-                                             "decided cases that needed mutual legal assistance"),
-    "cross_border_case_days_total": MetricSpec("daily", "days",
-                                               "summed arrest-to-decision time of those cases"),
-    "bribed_passages": MetricSpec("daily", "events/day", "detections ended by an accepted bribe"),
-    "escapes": MetricSpec("daily", "events/day", "detected couriers who escaped"),
-    "escapes_across_border": MetricSpec("daily", "events/day",
-                                        "escapes where pursuit had to stop at a border"),
-    "tip_seizures": MetricSpec("daily", "seizures/day",
-                               "seizures attributed to community tips (by hazard share)"),
-    "recruits": MetricSpec("daily", "people/day", "new couriers recruited"),
-    "trafficker_revenue_usd": MetricSpec("daily", "USD/day", "value of loads delivered"),
-    "armed_group_revenue_usd": MetricSpec("daily", "USD/day",
-                                          "tolls taken on flows in armed zones"),
-    "leader_arrests": MetricSpec("daily", "people/day",
-                                 "organisation leaders arrested (task forces)"),
-    "policy_cost_usd": MetricSpec("daily", "USD/day", "cost of the policies in force"),
-    "couriers_active": MetricSpec("state", "people", "couriers idle, travelling or returning"),
-    "couriers_travelling": MetricSpec("state", "people", "couriers on the road, loaded"),
-    "couriers_detained": MetricSpec("state", "people", "couriers awaiting a court decision"),
-    "couriers_imprisoned": MetricSpec("state", "people", "couriers serving a sentence"),
-    "pending_cases": MetricSpec("state", "cases", "cases not yet decided"),
-    "participation": MetricSpec("state", "share", "community members in the trade / pool"),
-    "trust": MetricSpec("state", "0-1", "mean community trust in the state"),
-    "tip_rate": MetricSpec("state", "probability",
-                           "mean P(a community tips off the state about a passage next to it)"),
-    "route_cells": MetricSpec("state", "cells", "cells crossed by any loaded courier today"),
-    "leaders": MetricSpec("state", "people", "organisation leaders in place"),
-    "organisation_capacity": MetricSpec("state", "couriers",
-                                        "couriers the organisations can run with their leaders"),
-}
-"""Every time-series column, in order."""
+@dataclass(frozen=True)
+class Statistic:
+    """One summary column computed from the whole run.
+
+    ``compute(run)`` returns a number, or, for a name with a placeholder, a mapping from the
+    placeholder's values to numbers.
+    """
+
+    name: str
+    unit: str
+    label: str
+    doc: str
+    compute: Callable[[RunView], Any]
 
 
-def metric_names(commodities) -> list[str]:
-    """Expanded time-series column names for the given commodity names."""
+METRICS: dict[str, Metric] = {}
+"""Every time-series metric, in column order."""
+
+STATISTICS: dict[str, Statistic] = {}
+"""Every summary statistic that is not a summed-up metric."""
+
+
+def define_metric(name: str, kind: str, unit: str, label: str, doc: str,
+                  summary: str | None = None, summary_label: str = "",
+                  summary_unit: str | None = None) -> Metric:
+    """Register a time-series metric (appended to the column order).
+
+    The summary column's label defaults to ``label`` (``"<label> at end"`` for :data:`END`)
+    and its unit to ``unit`` (without ``/day`` for :data:`SUM`).
+    """
+    if name in METRICS:
+        raise ValueError(f"metric {name!r} defined twice")
+    if kind not in ("flow", "daily", "state") or summary not in (None, SUM, END, MEAN):
+        raise ValueError(f"metric {name!r}: bad kind {kind!r} or summary {summary!r}")
+    if not summary_label:
+        summary_label = f"{label} at end" if summary == END else label
+    if summary_unit is None:
+        summary_unit = unit.removesuffix("/day") if summary == SUM else unit
+    METRICS[name] = Metric(name, kind, unit, label, doc, summary, summary_label, summary_unit)
+    return METRICS[name]
+
+
+def define_statistic(name: str, unit: str, label: str, doc: str,
+                     compute: Callable[[RunView], Any]) -> Statistic:
+    """Register a summary statistic (place it in the summary with :data:`SUMMARY_BLOCKS`)."""
+    if name in STATISTICS:
+        raise ValueError(f"statistic {name!r} defined twice")
+    STATISTICS[name] = Statistic(name, unit, label, doc, compute)
+    return STATISTICS[name]
+
+
+def metric_names(commodities: Iterable[str], metrics: Iterable[str] | None = None) -> list[str]:
+    """Expanded time-series column names, in registry order.
+
+    Parameters
+    ----------
+    commodities : iterable of str
+    metrics : iterable of str, optional
+        The metric names in use (default: all registered).
+    """
+    use = set(METRICS) if metrics is None else set(metrics)
     out = []
-    for name, spec in METRICS.items():
-        if spec.kind == "flow":
-            out += [name.format(c=c) for c in commodities]
-        else:
-            out.append(name)
+    for name, m in METRICS.items():
+        if name not in use:
+            continue
+        out += [name.format(c=c) for c in commodities] if m.kind == "flow" else [name]
     return out
 
 
-def daily_names(commodities) -> list[str]:
-    """The names of metrics that are per-day sums (flows and daily counts)."""
-    return [n for n in metric_names(commodities)
-            if METRICS.get(n, None) is None or METRICS[n].kind != "state"]
+# --------------------------------------------------------------------------- time series
+
+_m = define_metric
+_m("delivered_{c}", "flow", "{unit}/day", "{c} delivered", "quantity delivered at destinations",
+   SUM)
+_m("seized_{c}", "flow", "{unit}/day", "{c} seized", "quantity seized", SUM)
+_m("arrests", "daily", "people/day", "arrests", "couriers arrested", SUM)
+_m("convictions", "daily", "cases/day", "convictions", "cases ending in conviction", SUM)
+_m("cases_decided", "daily", "cases/day", "cases decided", "cases decided by courts", SUM)
+_m("case_days_total", "daily", "days", "arrest-to-decision days",
+   "summed arrest-to-decision time of cases decided")
+_m("cross_border_cases_decided", "daily", "cases/day", "cross-border cases decided",
+   "decided cases that needed mutual legal assistance", SUM,
+   "cross border cases decided", "")
+_m("cross_border_case_days_total", "daily", "days", "cross-border case days",
+   "summed arrest-to-decision time of those cases")
+_m("bribed_passages", "daily", "events/day", "bribed passages",
+   "detections ended by an accepted bribe", SUM)
+_m("escapes", "daily", "events/day", "escapes", "detected couriers who escaped", SUM)
+_m("escapes_across_border", "daily", "events/day", "escapes across a border",
+   "escapes where pursuit had to stop at a border", SUM)
+_m("tip_seizures", "daily", "seizures/day", "seizures from community tips",
+   "seizures attributed to community tips (by hazard share)", SUM)
+_m("recruits", "daily", "people/day", "couriers recruited", "new couriers recruited", SUM)
+_m("trafficker_revenue_usd", "daily", "USD/day", "trafficker revenue",
+   "value of loads delivered", SUM)
+_m("armed_group_revenue_usd", "daily", "USD/day", "armed-group revenue",
+   "tolls taken on flows in armed zones", SUM)
+_m("leader_arrests", "daily", "people/day", "leader arrests",
+   "organisation leaders arrested (task forces)", SUM, "leader arrests", "")
+_m("policy_cost_usd", "daily", "USD/day", "policy cost", "cost of the policies in force", SUM)
+_m("couriers_active", "state", "people", "active couriers",
+   "couriers idle, travelling or returning", END)
+_m("couriers_travelling", "state", "people", "travelling couriers",
+   "couriers on the road, loaded")
+_m("couriers_detained", "state", "people", "detained couriers",
+   "couriers awaiting a court decision", END)
+_m("couriers_imprisoned", "state", "people", "imprisoned couriers",
+   "couriers serving a sentence", END)
+_m("pending_cases", "state", "cases", "pending court cases", "cases not yet decided", END,
+   "pending cases at end")
+_m("participation", "state", "share", "community participation in the trade",
+   "community members in the trade / pool", END, "community participation at end")
+_m("trust", "state", "0–1", "community trust in the state",
+   "mean community trust in the state", END, "community trust at end")
+_m("tip_rate", "state", "probability", "community tip rate",
+   "mean P(a community tips off the state about a passage next to it)", END,
+   "tip rate end", "")
+_m("route_cells", "state", "cells", "cells used by routes per day",
+   "cells crossed by any loaded courier today", MEAN)
+_m("leaders", "state", "people", "organisation leaders", "organisation leaders in place", END,
+   "leaders end", "")
+_m("organisation_capacity", "state", "couriers", "organisation capacity",
+   "couriers the organisations can run with their leaders", END,
+   "organisation capacity end", "")
+del _m
 
 
-EVENT_TYPES = ("recruitment", "seizure", "arrest", "bribe", "escape", "delivery",
-               "conviction", "release", "leader_arrest")
-"""Event kinds in the event log. ``quantity`` is the load (commodity unit) except for
-convictions (sentence, days), recruitments/releases (0) and leader arrests (1 leader;
-courier -1)."""
+# --------------------------------------------------------------------------- summary
 
 
-class EventLog:
-    """Append-only log of events, stored as chunks of arrays."""
+class RunView:
+    """What summary statistics see of a finished run.
 
-    COLUMNS = ("step", "event", "cell", "country", "commodity", "quantity", "organisation",
-               "courier")
+    Parameters
+    ----------
+    ts : pandas.DataFrame
+        The time series (one row per day).
+    flow : float64 (n_commodities, n_cells)
+        Quantity that passed through each cell over the run.
+    world : sim.world.World
+    config : sim.config.ModelConfig
+    yearly_cost_usd : float
+        Sum of the yearly costs of the run's policies.
+    """
 
-    def __init__(self):
-        self._chunks: list[tuple] = []
+    def __init__(self, ts: pd.DataFrame, flow: np.ndarray, world, config,
+                 yearly_cost_usd: float):
+        self.ts, self.flow, self.world, self.config = ts, flow, world, config
+        self.yearly_cost_usd = yearly_cost_usd
+        self.values: dict[str, Any] = {}
+        """Summary values computed so far (statistics may use earlier ones)."""
 
-    def add(self, step, event, cell, country, commodity, quantity, organisation, courier):
-        """Record one event per courier in ``courier``; other arguments broadcast."""
-        # copy: callers often pass views of large arrays, which a log must not keep alive
-        courier = np.array(courier, np.int64, ndmin=1)
-        n = len(courier)
-        if n == 0:
-            return
-        code = EVENT_TYPES.index(event)
+    @property
+    def commodities(self) -> tuple[str, ...]:
+        return self.world.commodity_names
 
-        def col(x, dtype):
-            return np.broadcast_to(np.asarray(x, dtype), (n,)).copy()
+    def keys(self, placeholder: str) -> list[str]:
+        """What a placeholder ranges over in this run."""
+        reg = self.world.region
+        if placeholder == "c":
+            return list(self.commodities)
+        if placeholder == "iso":
+            return [iso for iso, core in zip(reg.countries, reg.core, strict=True) if core]
+        if placeholder == "crossing":
+            return [x.name for x in reg.crossings]
+        raise KeyError(placeholder)
 
-        self._chunks.append((col(step, np.int64), col(code, np.int8), col(cell, np.int64),
-                             col(country, np.int16), col(commodity, np.int16),
-                             col(quantity, np.float64), col(organisation, np.int32), courier))
+    @cached_property
+    def near_crossing(self) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """Cells within ``crossing_radius_cells`` of each official crossing, and their union."""
+        reg = self.world.region
+        ny, nx = reg.shape
+        r_cells = self.config.model.crossing_radius_cells
+        near = np.zeros(self.world.n_cells, bool)
+        cells_of = {}
+        for x in reg.crossings:
+            r, c = divmod(x.cell, nx)
+            rr, cc = np.mgrid[max(r - r_cells, 0): r + r_cells + 1,
+                              max(c - r_cells, 0): c + r_cells + 1]
+            inside = (rr < ny) & (cc < nx)
+            cells = (rr[inside] * nx + cc[inside]).ravel()
+            cells_of[x.name] = cells
+            near[cells] = True
+        return near, cells_of
 
-    def __len__(self) -> int:
-        return sum(len(c[0]) for c in self._chunks)
+    @cached_property
+    def flow_usd(self) -> np.ndarray:
+        """Value-weighted flow per cell (USD at source x passages), all commodities."""
+        value = self.world.commodity_table["value_at_source_usd"]
+        return (self.flow * value[:, None]).sum(axis=0)
 
-    def to_frame(self, region, commodity_names) -> pd.DataFrame:
-        """Tidy event table with names, ISO3 codes and cell coordinates (degrees)."""
-        if self._chunks:
-            cols = [np.concatenate(parts) for parts in zip(*self._chunks, strict=True)]
+
+def summary_entries(metrics_in_use: Iterable[str]) -> dict[str, Metric | Statistic]:
+    """Summary column template -> what gives it (metrics in use and every statistic)."""
+    out: dict[str, Metric | Statistic] = {}
+    for name in metrics_in_use:
+        m = METRICS[name]
+        if m.summary is not None:
+            out[m.summary_name] = m
+    out.update(STATISTICS)
+    return out
+
+
+def _placeholder(name: str) -> str | None:
+    found = re.findall(r"\{(\w+)\}", name)
+    return found[0] if found else None
+
+
+def summarise(run: RunView, metrics_in_use: Iterable[str]) -> dict:
+    """The headline values of a finished run, in :data:`SUMMARY_BLOCKS` order."""
+    entries = summary_entries(metrics_in_use)
+    ts = run.ts
+    last = ts.iloc[-1] if len(ts) else None
+
+    def metric_value(m: Metric, column: str) -> float:
+        if m.summary == SUM:
+            return float(ts[column].sum())
+        if m.summary == END:
+            return float(last[column]) if last is not None else 0.0
+        return float(ts[column].mean()) if len(ts) else 0.0
+
+    for block in SUMMARY_BLOCKS:
+        present = [n for n in block if n in entries]
+        if not present:
+            continue
+        ph = _placeholder(present[0])
+        keys = run.keys(ph) if ph else [None]
+
+        def column(name: str, key: str | None, ph: str | None = ph) -> str:
+            return name if ph is None else name.replace("{" + ph + "}", key)
+
+        values = {}
+        for name in present:  # metrics first: statistics of the block may use them
+            entry = entries[name]
+            if isinstance(entry, Metric):
+                for key in keys:
+                    source = entry.name if ph is None else entry.name.replace("{c}", key)
+                    values[column(name, key)] = metric_value(entry, source)
+        run.values.update(values)
+        for name in present:
+            entry = entries[name]
+            if isinstance(entry, Statistic):
+                result = entry.compute(run)
+                for key in keys:
+                    values[column(name, key)] = result if ph is None else result[key]
+                    run.values[column(name, key)] = values[column(name, key)]
+        for key in keys:  # key-major order
+            for name in present:
+                run.values[column(name, key)] = run.values.pop(column(name, key))
+    return run.values
+
+
+def describe_column(name: str, units: dict[str, str]) -> tuple[str, str]:
+    """Readable label and unit of a summary or time-series column.
+
+    Parameters
+    ----------
+    name : str
+        e.g. ``"seized_cocaine"``, ``"pending_cases_end"``, ``"crossing_share.Paga"``,
+        ``"trust"`` (a time-series column).
+    units : dict of str to str
+        Commodity name -> unit.
+    """
+    candidates = [(m.summary_name, m.summary_label, m.summary_unit)
+                  for m in METRICS.values() if m.summary is not None]
+    candidates += [(s.name, s.label, s.unit) for s in STATISTICS.values()]
+    candidates += [(m.name, m.label, m.unit) for m in METRICS.values()]
+    for template, label, unit in candidates:
+        ph = _placeholder(template)
+        if ph is None:
+            if name == template:
+                return label, unit
+            continue
+        head, tail = template.split("{" + ph + "}")
+        if name.startswith(head) and name.endswith(tail) and len(name) > len(head) + len(tail):
+            key = name[len(head): len(name) - len(tail)]
+            if ph == "c":
+                if key not in units:
+                    continue
+                unit = unit.replace("{unit}", units[key])
+            return label.replace("{" + ph + "}", key), unit.replace("{" + ph + "}", key)
+    if name.endswith("_usd"):
+        return name[:-4].replace("_", " "), "USD"
+    return name.replace("_", " "), ""
+
+
+# --------------------------------------------------------------------------- statistics
+
+
+def _interdiction(run: RunView) -> dict:
+    out = {}
+    for c in run.commodities:
+        delivered, seized = run.values[f"delivered_{c}"], run.values[f"seized_{c}"]
+        moved = delivered + seized
+        out[c] = seized / moved if moved > 0 else 0.0
+    return out
+
+
+def _seized_value(run: RunView) -> float:
+    total = 0.0
+    for c in run.commodities:
+        price = run.config.scenario.commodities[c].value_at_destination_usd
+        total += run.values[f"seized_{c}"] * price
+    return total
+
+
+def _ratio(num: str, den: str, den_key: str | None = None) -> Callable[[RunView], float]:
+    def compute(run: RunView) -> float:
+        d = float(run.ts[den].sum()) if den_key is None else run.values[den_key]
+        return float(run.ts[num].sum() / d) if d else 0.0
+    return compute
+
+
+def _informal_share(run: RunView) -> dict:
+    near, _ = run.near_crossing
+    border = run.world.border
+    out = {}
+    for k, c in enumerate(run.commodities):
+        f = run.flow[k]
+        on_border = f[border].sum()
+        out[c] = float(f[border & ~near].sum() / on_border) if on_border > 0 else 0.0
+    return out
+
+
+def _route_cells(run: RunView) -> dict:
+    return {c: int(np.count_nonzero(run.flow[k])) for k, c in enumerate(run.commodities)}
+
+
+def _spread_km(run: RunView) -> dict:
+    world = run.world
+    lon, lat = world.region.cell_center(np.arange(world.n_cells))
+    km_x = (lon - lon.mean()) * KM_PER_DEG_LON_EQUATOR * np.cos(np.radians(lat))
+    km_y = (lat - lat.mean()) * KM_PER_DEG_LAT
+    out = {}
+    for k, c in enumerate(run.commodities):
+        f = run.flow[k]
+        total = f.sum()
+        if total > 0:
+            mx, my = (f * km_x).sum() / total, (f * km_y).sum() / total
+            out[c] = float(np.sqrt((f * ((km_x - mx) ** 2 + (km_y - my) ** 2)).sum() / total))
         else:
-            cols = [np.zeros(0, t) for t in (np.int64, np.int8, np.int64, np.int16, np.int16,
-                                             np.float64, np.int32, np.int64)]
-        step, code, cell, country, commodity, qty, org, courier = cols
-        lon, lat = region.cell_center(cell)
-        nx = region.shape[1]
-        iso = np.array(region.countries + ("",), dtype=object)
-        names = np.array(tuple(commodity_names) + ("",), dtype=object)
-        return pd.DataFrame({
-            "step": step,
-            "event": pd.Categorical.from_codes(code, categories=EVENT_TYPES),
-            "cell": cell, "row": cell // nx, "col": cell % nx,
-            "lon": np.round(lon, 4), "lat": np.round(lat, 4),
-            "country": iso[np.where(country >= 0, country, len(region.countries))],
-            "commodity": names[np.where(commodity >= 0, commodity, len(commodity_names))],
-            "quantity": qty, "organisation": org, "courier": courier,
-        })
+            out[c] = 0.0
+    return out
+
+
+def _flow_share(run: RunView) -> dict:
+    usd, total = run.flow_usd, run.flow_usd.sum()
+    reg = run.world.region
+    return {iso: (float(usd[run.world.country == k].sum() / total) if total > 0 else 0.0)
+            for k, iso in enumerate(reg.countries) if reg.core[k]}
+
+
+def _crossing_share(run: RunView) -> dict:
+    usd = run.flow_usd
+    border_usd = usd[run.world.border].sum()
+    _, cells_of = run.near_crossing
+    return {name: (float(usd[cells].sum() / border_usd) if border_usd > 0 else 0.0)
+            for name, cells in cells_of.items()}
+
+
+_s = define_statistic
+_s("policy_cost_usd_per_year", "USD/year", "policy cost per year",
+   "sum of the yearly costs of the run's policies", lambda run: run.yearly_cost_usd)
+_s("interdiction_rate_{c}", "share", "{c} interdiction rate", "seized / (delivered + seized)",
+   _interdiction)
+_s("seized_value_usd", "USD", "value seized",
+   "everything seized, at destination prices (what traffickers lose)", _seized_value)
+_s("case_days_mean", "days", "mean arrest-to-decision time", "over the cases decided",
+   _ratio("case_days_total", "cases_decided"))
+_s("case_days_cross_border_mean", "", "case days cross border mean",
+   "over the decided cases that needed mutual legal assistance",
+   _ratio("cross_border_case_days_total", "cross_border_cases_decided",
+          "cross_border_cases_decided"))
+_s("informal_share_{c}", "share", "{c} border flow off official crossings",
+   "share of flow on border cells not within crossing_radius_cells of an official crossing",
+   _informal_share)
+_s("route_cells_{c}", "cells", "{c} cells used", "cells its flow crossed over the run",
+   _route_cells)
+_s("spread_km_{c}", "km", "{c} route spread",
+   "flow-weighted standard distance of flow cells from their centroid", _spread_km)
+_s("flow_share.{iso}", "", "flow share.{iso}",
+   "share of all flow (value-weighted, USD x cell passages) inside the country", _flow_share)
+_s("crossing_share.{crossing}", "share", "share of border flow at {crossing}",
+   "share of all border flow (value-weighted, USD) within crossing_radius_cells of it",
+   _crossing_share)
+del _s
+
+SUMMARY_BLOCKS: list[tuple[str, ...]] = [
+    ("policy_cost_usd_per_year", "policy_cost_usd"),
+    ("delivered_{c}", "seized_{c}", "interdiction_rate_{c}"),
+    ("seized_value_usd", "arrests", "convictions", "cases_decided", "bribed_passages",
+     "escapes", "escapes_across_border", "tip_seizures", "recruits", "leader_arrests",
+     "trafficker_revenue_usd", "armed_group_revenue_usd", "case_days_mean",
+     "cross_border_cases_decided", "case_days_cross_border_mean", "pending_cases_end",
+     "couriers_active_end", "couriers_detained_end", "couriers_imprisoned_end",
+     "participation_end", "trust_end", "tip_rate_end", "leaders_end",
+     "organisation_capacity_end", "route_cells_mean"),
+    ("informal_share_{c}", "route_cells_{c}", "spread_km_{c}"),
+    ("flow_share.{iso}",),
+    ("crossing_share.{crossing}",),
+]
+"""Order of the summary columns (after config values, seed, steps and policy). A block's
+entries share one placeholder and are expanded key-major: ``delivered_cocaine,
+seized_cocaine, interdiction_rate_cocaine, delivered_fuel, ...``."""

@@ -1,13 +1,23 @@
-"""simulate(config) -> RunResult: one run of the model, and its summary metrics."""
+"""The one way in: ``build(config)``, ``simulate(config)`` and ``evaluate(config, overrides)``.
+
+Every caller builds the model here: single runs, Hydra sweeps, studies, calibration,
+tabletop exercises, the benchmark and the tests (``mesa.batch_run`` calls the model class,
+whose constructor takes the same path). The region is rasterised once per process and
+reused (:func:`sim.region.build_region` is memoised); every check that needs the region runs
+while building, before any step.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from sim.config import ModelConfig, flatten
+from sim.config import ModelConfig, flatten, replace
+from sim.metrics import RunView, summarise
 from sim.model import TraffickingModel
 from sim.region.grid import RegionGrid
 
@@ -19,17 +29,20 @@ class RunResult:
     Attributes
     ----------
     config : ModelConfig
+        The config that drove the run (its ``seed`` is the run's seed).
     timeseries : pandas.DataFrame
         One row per step (day), one column per metric (see :mod:`sim.metrics`), plus
         ``step`` and ``seed``.
     events : pandas.DataFrame
-        The event log (:class:`sim.metrics.EventLog`), with ``seed``.
+        The event log (:class:`sim.events.EventLog`), with ``seed``.
     flow : numpy.ndarray of float64, shape (n_commodities, ny, nx)
         Quantity (commodity unit) that passed through each cell over the run.
     summary : dict
         One row: config values (dotted names), seed and headline metrics.
     region : RegionGrid
     commodities : tuple of str
+    changes : list of dict
+        The timed changes added while the model ran (the replay log; empty for a plain run).
     """
 
     config: ModelConfig
@@ -39,113 +52,91 @@ class RunResult:
     summary: dict
     region: RegionGrid
     commodities: tuple[str, ...]
+    changes: list
 
 
-def simulate(config: ModelConfig, region: RegionGrid | None = None) -> RunResult:
-    """Run the model for ``config.steps`` days with seed ``config.seed``."""
+def build(config: ModelConfig, *, region: RegionGrid | None = None,
+          changes: Iterable[dict] = ()) -> TraffickingModel:
+    """A model ready to step: world built, every region check passed, mechanisms started.
+
+    Parameters
+    ----------
+    config : ModelConfig
+    region : RegionGrid, optional
+        Pre-built region (default: memoised per process).
+    changes : iterable of dict
+        Timed changes (specs, as in ``model.timeline.log``) to put on the timeline.
+
+    Raises
+    ------
+    ConfigError
+        For any invalid value, before anything is simulated.
+    """
     model = TraffickingModel(config, region=region)
+    for change in changes:
+        model.add_change(change)
+    return model
+
+
+def simulate(config: ModelConfig, *, region: RegionGrid | None = None,
+             changes: Iterable[dict] = ()) -> RunResult:
+    """Run the model for ``config.steps`` days with seed ``config.seed``.
+
+    ``changes`` replays a log of timed changes (``model.timeline.log`` or
+    ``RunResult.changes`` of an earlier run): the config plus its log reproduce a run in
+    which the changes were added while it ran.
+    """
+    model = build(config, region=region, changes=changes)
     model.run()
     return collect(model)
 
 
+def evaluate(config: ModelConfig, overrides: dict[str, Any] | None = None) -> dict:
+    """Summary metrics of one run, with no files: the function a sampler calls.
+
+    Parameters
+    ----------
+    config : ModelConfig
+        The base configuration (its seed and steps are used unless overridden).
+    overrides : dict, optional
+        Dotted config paths and values, e.g. ``{"seed": 3, "model.escape_prob": 0.1}``;
+        validated like any config.
+
+    Returns
+    -------
+    dict
+        The summary without the ``config.*`` columns: ``seed``, ``steps_run``, ``policy``
+        and every headline metric (see :mod:`sim.metrics`).
+
+    Examples
+    --------
+    >>> from sim.config import make_config
+    >>> out = evaluate(make_config("toy", steps=30), {"seed": 2, "model.route_noise": 0.2})
+    >>> out["seed"], out["steps_run"], out["arrests"] >= 0
+    (2, 30, True)
+    """
+    if overrides:
+        config = replace(config, **overrides)
+    summary = simulate(config).summary
+    return {k: v for k, v in summary.items() if not k.startswith("config.")}
+
+
 def collect(model: TraffickingModel) -> RunResult:
-    """Gather a finished model's outputs into a :class:`RunResult`."""
+    """Gather a model's outputs so far into a :class:`RunResult`."""
     ts = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
     ts.insert(0, "step", np.arange(1, len(ts) + 1))
     ts.insert(1, "seed", model.config.seed)
-    events = model.events.to_frame(model.region, model.commodity_names)
+    w = model.world
+    events = model.events.to_frame(w.region, w.commodity_names)
     events.insert(0, "seed", model.config.seed)
-    ny, nx = model.region.shape
-    flow = model.flow.reshape(len(model.commodity_names), ny, nx)
-    summary = summarise(model, ts)
-    return RunResult(model.config, ts, events, flow, summary, model.region,
-                     model.commodity_names)
-
-
-def summarise(model: TraffickingModel, ts: pd.DataFrame) -> dict:
-    """Headline metrics of a finished run (one flat row, config values first)."""
-    out: dict = {f"config.{k}": v for k, v in flatten(model.config).items()}
-    out["seed"] = model.config.seed
-    out["steps_run"] = int(model.steps)
-    out["policy"] = model.config.policy.name
-    out["policy_cost_usd_per_year"] = model.policies.yearly_cost_usd()
-    out["policy_cost_usd"] = float(ts["policy_cost_usd"].sum())
-    seized_value = 0.0
-    for name in model.commodity_names:
-        delivered = float(ts[f"delivered_{name}"].sum())
-        seized = float(ts[f"seized_{name}"].sum())
-        out[f"delivered_{name}"] = delivered
-        out[f"seized_{name}"] = seized
-        moved = delivered + seized
-        out[f"interdiction_rate_{name}"] = seized / moved if moved > 0 else 0.0
-        seized_value += seized * model.config.scenario.commodities[name].value_at_destination_usd
-    out["seized_value_usd"] = seized_value  # at destination prices (what traffickers lose)
-    for name in ("arrests", "convictions", "cases_decided", "bribed_passages", "escapes",
-                 "escapes_across_border", "tip_seizures", "recruits", "leader_arrests",
-                 "trafficker_revenue_usd", "armed_group_revenue_usd"):
-        out[name] = float(ts[name].sum())
-    decided = out["cases_decided"]
-    out["case_days_mean"] = float(ts["case_days_total"].sum() / decided) if decided else 0.0
-    cross = float(ts["cross_border_cases_decided"].sum())
-    out["cross_border_cases_decided"] = cross
-    out["case_days_cross_border_mean"] = (float(ts["cross_border_case_days_total"].sum() / cross)
-                                          if cross else 0.0)
-    last = ts.iloc[-1] if len(ts) else None
-    for name in ("pending_cases", "couriers_active", "couriers_detained", "couriers_imprisoned",
-                 "participation", "trust", "tip_rate", "leaders", "organisation_capacity"):
-        out[f"{name}_end"] = float(last[name]) if last is not None else 0.0
-    out["route_cells_mean"] = float(ts["route_cells"].mean()) if len(ts) else 0.0
-    out.update(displacement(model))
-    return out
-
-
-def displacement(model: TraffickingModel) -> dict:
-    """Displacement measures from the flow raster, per commodity.
-
-    ``informal_share_<c>``: share of flow on border cells that is not at an official
-    crossing (cells within one cell of it); ``spread_km_<c>``: flow-weighted standard
-    distance (km) of flow cells from their centroid; ``route_cells_<c>``: cells used;
-    ``crossing_share.<crossing>``: share of all border flow (value-weighted, USD) at
-    each official crossing; ``flow_share.<ISO3>``: share of all flow (value-weighted,
-    USD x cell passages) inside each core country.
-    """
-    reg = model.region
-    out = {}
-    ny, nx = reg.shape
-    near_crossing = np.zeros(model.n_cells, bool)
-    crossing_cells = {}
-    for x in reg.crossings:
-        r, c = divmod(x.cell, nx)
-        rr, cc = np.mgrid[max(r - 1, 0): r + 2, max(c - 1, 0): c + 2]
-        cells = (rr[(rr < ny) & (cc < nx)] * nx + cc[(rr < ny) & (cc < nx)]).ravel()
-        crossing_cells[x.name] = cells
-        near_crossing[cells] = True
-    border = model.border
-    lon, lat = reg.cell_center(np.arange(model.n_cells))
-    km_x = (lon - lon.mean()) * 111.32 * np.cos(np.radians(lat))
-    km_y = (lat - lat.mean()) * 110.574
-    value = np.array([k.value_at_source_usd for k in model.commodities])
-    for k, name in enumerate(model.commodity_names):
-        f = model.flow[k]
-        on_border = f[border].sum()
-        out[f"informal_share_{name}"] = (float(f[border & ~near_crossing].sum() / on_border)
-                                         if on_border > 0 else 0.0)
-        total = f.sum()
-        out[f"route_cells_{name}"] = int(np.count_nonzero(f))
-        if total > 0:
-            mx, my = (f * km_x).sum() / total, (f * km_y).sum() / total
-            out[f"spread_km_{name}"] = float(np.sqrt(
-                (f * ((km_x - mx) ** 2 + (km_y - my) ** 2)).sum() / total))
-        else:
-            out[f"spread_km_{name}"] = 0.0
-    usd = (model.flow * value[:, None]).sum(axis=0)
-    total_usd = usd.sum()
-    for k, iso in enumerate(reg.countries):
-        if reg.core[k]:
-            out[f"flow_share.{iso}"] = (float(usd[model.country == k].sum() / total_usd)
-                                        if total_usd > 0 else 0.0)
-    border_usd = usd[border].sum()
-    for xname, cells in crossing_cells.items():
-        out[f"crossing_share.{xname}"] = (float(usd[cells].sum() / border_usd)
-                                          if border_usd > 0 else 0.0)
-    return out
+    couriers = model.mechanisms["couriers"]
+    ny, nx = w.shape
+    flow = couriers.flow.reshape(len(w.commodity_names), ny, nx)
+    summary: dict = {f"config.{k}": v for k, v in flatten(model.config).items()}
+    summary["seed"] = model.config.seed
+    summary["steps_run"] = int(model.steps)
+    summary["policy"] = model.config.policy.name
+    view = RunView(ts, couriers.flow, w, model.config, model.timeline.yearly_cost_usd())
+    summary.update(summarise(view, model.metrics_in_use))
+    return RunResult(model.config, ts, events, flow, summary, w.region, w.commodity_names,
+                     list(model.timeline.log))

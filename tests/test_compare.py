@@ -14,7 +14,7 @@ import pytest
 from scipy import stats
 
 from experiments.compare import Progress, main
-from sim.compare import (
+from sim.analysis.compare import (
     CompareError,
     compare,
     compare_flows,
@@ -23,8 +23,8 @@ from sim.compare import (
     t_interval,
     timeseries_bands,
 )
+from sim.analysis.report import fmt_num, write_atomic
 from sim.region import build_region
-from sim.report import fmt_num, write_atomic
 from tests.paths import ROOT
 
 SHAPE = build_region("toy", 25.0).shape

@@ -55,33 +55,39 @@ def test_same_seed_same_outputs_across_processes(toy_config):
 
 def test_invariants_hold_every_step(toy_config):
     model = TraffickingModel(toy_config)
-    n_cells = model.n_cells
+    world = model.world
+    couriers = model.mechanisms["couriers"]
+    communities = model.mechanisms["communities"]
+    units = model.mechanisms["enforcement"].units
     for _ in range(toy_config.steps):
         model.step()
-        c = model.couriers
+        c = couriers.arrays
         counts = c.counts()
         assert counts.sum() == c.capacity
         in_trade = c.capacity - counts[CourierState.FREE]
         # each courier in the trade is exactly one Mesa agent, and belongs to a community
-        assert in_trade == len(model.courier_agents) == len(model.agents_by_type[Courier])
-        assert model.communities.members.sum() == in_trade
-        assert (model.communities.members >= 0).all()
+        assert in_trade == len(couriers.agents) == len(model.agents_by_type[Courier])
+        assert couriers.members.sum() == in_trade
+        assert (couriers.members >= 0).all()
+        np.testing.assert_array_equal(
+            couriers.members, np.bincount(c.community[c.state != CourierState.FREE],
+                                          minlength=world.n_communities))
         # positions in bounds and on land
         moving = c.state == CourierState.TRAVELLING
-        assert ((c.cell[moving] >= 0) & (c.cell[moving] < n_cells)).all()
-        assert model.land[c.cell[moving]].all()
+        assert ((c.cell[moving] >= 0) & (c.cell[moving] < world.n_cells)).all()
+        assert world.land[c.cell[moving]].all()
         # patrols stay in their own country without joint operations
-        patrols = model.units.kind == PATROL
-        assert (model.country[model.units.cell[patrols]] == model.units.country[patrols]).all()
+        patrols = units.kind == PATROL
+        assert (world.country[units.cell[patrols]] == units.country[patrols]).all()
         # non-negative quantities, bounded shares
-        assert (model.flow >= 0).all() and (c.load >= 0).all() and (c.timer >= -1).all()
-        assert ((model.communities.trust >= 0) & (model.communities.trust <= 1)).all()
+        assert (couriers.flow >= 0).all() and (c.load >= 0).all() and (c.timer >= -1).all()
+        assert ((communities.trust >= 0) & (communities.trust <= 1)).all()
         assert all(v >= 0 for v in model.latest.values())
-        assert model.justice.pending == counts[CourierState.DETAINED]
+        assert model.mechanisms["justice"].pending == counts[CourierState.DETAINED]
     # couriers in the trade = recruited - left (conservation over the whole run)
-    ev = model.events.to_frame(model.region, model.commodity_names)
+    ev = model.events.to_frame(world.region, world.commodity_names)
     joined = int((ev["event"] == "recruitment").sum())
-    assert joined - model.left_trade == in_trade
+    assert joined - couriers.left_trade == in_trade
 
 
 def test_quantities_are_conserved_in_the_event_log(toy_config):

@@ -7,7 +7,9 @@ from hydra import compose, initialize_config_dir
 from scipy import stats
 
 from sim.config import ConfigError, available, make_config, to_dict
-from sim.model import TraffickingModel
+from sim.mechanisms.day import Day
+from sim.mechanisms.organisations import NO_VACANCY
+from sim.model import STREAMS, TraffickingModel
 from sim.policies import LEVERS
 from sim.simulate import simulate
 from sim.spatial import disk_cells
@@ -115,11 +117,12 @@ def test_missing_params_take_the_lever_defaults():
 def test_levers_return_to_scenario_values_when_a_policy_ends():
     model = TraffickingModel(toy("accountable_institutions", start=5, end=10, steps=20,
                                  params={"bribe_reduction": 0.5}))
-    base = model.bribe_prob.copy()
+    enforcement = model.mechanisms["enforcement"]
+    base = enforcement.bribe_prob.copy()
     seen = []
     for _ in range(15):
         model.step()
-        seen.append(model.bribe_prob.copy())
+        seen.append(enforcement.bribe_prob.copy())
     # seen[i] is after day i + 1 (days are numbered from 1)
     np.testing.assert_array_equal(seen[3], base)           # day 4: not yet
     np.testing.assert_allclose(seen[4], base * 0.5)        # days 5-9: halved
@@ -144,8 +147,8 @@ def test_a_policy_that_never_starts_changes_nothing():
 def test_replication_k_of_every_policy_gets_the_same_streams():
     a = TraffickingModel(toy(None, seed=5))
     b = TraffickingModel(toy("livelihoods", seed=5))
-    for name in a.streams:
-        assert a.streams[name].integers(2**62) == b.streams[name].integers(2**62)
+    for name in STREAMS:
+        assert a.stream(name).integers(2**62) == b.stream(name).integers(2**62)
 
 
 # ----------------------------------------------------------------------------- directions
@@ -161,20 +164,22 @@ def test_intelligence_sharing_draws_patrols_to_neighbours_seizures():
     def heat_at_patrols(lever):
         model = TraffickingModel(toy(lever, params={"delay_days": 0}, steps=50, seed=2))
         model.step()  # policies switch on
-        reg = model.region
+        reg = model.world.region
         bbb, aaa = reg.country_index("BBB"), reg.country_index("AAA")
         site = int(reg.site("Alder Bridge").cell)  # AAA side; the seizure is next door
         cells, w = disk_cells(np.array([site + 1]), reg.shape, 3)
         ok = cells[0] >= 0
-        heat = np.zeros(model.n_cells)
+        heat = np.zeros(model.world.n_cells)
         heat[cells[0][ok]] = 5.0 * w[ok]
-        model.intel[bbb] += heat
-        model.intel_active[bbb] = True
-        mine = model.patrol_index[model.units.country[model.patrol_index] == aaa]
+        enforcement = model.mechanisms["enforcement"]
+        enforcement.intel[bbb] += heat
+        enforcement.intel_active[bbb] = True
+        units, patrols = enforcement.units, enforcement.patrol_index
+        mine = patrols[units.country[patrols] == aaa]
         seen = []
         for _ in range(40):
-            model._patrol()
-            seen.append(heat[model.units.cell[mine]].mean())
+            enforcement.patrol(Day(model.steps))
+            seen.append(heat[units.cell[mine]].mean())
         return np.mean(seen[10:])
 
     shared, alone = heat_at_patrols("intelligence_sharing"), heat_at_patrols(None)
@@ -184,12 +189,13 @@ def test_intelligence_sharing_draws_patrols_to_neighbours_seizures():
 def test_shared_intelligence_arrives_after_the_reporting_delay():
     model = TraffickingModel(toy("intelligence_sharing", params={"delay_days": 7}, steps=120,
                                  seed=1))
+    enforcement = model.mechanisms["enforcement"]
     history = []
     for _ in range(80):
         model.step()
-        history.append(model.intel.copy())
+        history.append(enforcement.intel.copy())
     assert np.any(history[-8] > 0)
-    np.testing.assert_allclose(model._lagged_intel(7), history[-8], rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(enforcement._lagged_intel(7), history[-8], rtol=1e-9, atol=1e-12)
 
 
 def test_harmonised_laws_move_flow_out_of_the_weakest_law_country():
@@ -256,22 +262,22 @@ def test_leaders_are_replaced_after_the_replacement_delay():
     cfg = toy("task_forces", params={"leader_hit_prob": 1.0}, end=30, steps=200, seed=0,
               extra={"model.leader_replacement_days": 40})
     model = TraffickingModel(cfg).run()
-    assert sum(o.leaders for o in model.organisations) == sum(
-        o.leaders0 for o in model.organisations)
+    orgs = model.mechanisms["organisations"]
+    assert orgs.leaders.sum() == orgs.leaders0.sum()
     ts = model.datacollector.get_model_vars_dataframe()
     assert ts["leaders"].min() < ts["leaders"].iloc[0]
 
 
 def test_pooled_patrols_stay_within_partner_countries():
     model = TraffickingModel(toy("joint_operations", countries=("AAA", "BBB"), steps=60))
-    reg = model.region
-    allowed = {reg.country_index(c) for c in ("AAA", "BBB")}
+    allowed = {model.world.country_index(c) for c in ("AAA", "BBB")}
+    enforcement = model.mechanisms["enforcement"]
     crossed = False
     for _ in range(60):
         model.step()
-        p = model.patrol_index
-        home = model.units.country[p]
-        where = model.country[model.units.cell[p]]
+        p = enforcement.patrol_index
+        home = enforcement.units.country[p]
+        where = model.world.country[enforcement.units.cell[p]]
         for h, w in zip(home, where, strict=True):
             assert w == h or (h in allowed and w in allowed)
             crossed |= bool(w != h)
@@ -282,8 +288,9 @@ def test_task_forces_target_only_the_chosen_commodities():
     cfg = toy("task_forces", params={"leader_hit_prob": 0.5, "commodities": ["cocaine"]},
               steps=150, seed=1)
     model = TraffickingModel(cfg).run()
-    hit = {model.commodity_names[o.commodity] for o in model.organisations if o.leaders < 3
-           or o.replace_at is not None}
+    orgs = model.mechanisms["organisations"]
+    hit = {model.world.commodity_names[orgs.layout.commodity[o]] for o in range(orgs.layout.n)
+           if orgs.leaders[o] < 3 or orgs.replace_at[o] != NO_VACANCY}
     assert hit == {"cocaine"}
 
 
@@ -295,7 +302,7 @@ def test_task_forces_reject_an_unknown_commodity():
 def test_baseline_against_itself_gives_intervals_covering_zero(tmp_path):
     """A placebo package (a policy that never comes into force) against the baseline, on
     the real model: every paired difference is zero and every interval covers zero."""
-    from sim.compare import compare, load_sweep
+    from sim.analysis.compare import compare, load_sweep
     from sim.io import OutputConfig, write_run
 
     out = OutputConfig(format="csv", map=False)

@@ -1,10 +1,10 @@
-"""Mesa agents of the model. Their hot state lives in numpy arrays the kernels read;
-each agent object is a named view onto one row of those arrays."""
+"""Mesa agents of the model. Their state lives in numpy arrays owned by the mechanisms
+(:mod:`sim.mechanisms`); each agent object is a named view onto one row of those arrays."""
 
 from sim.agents.border_unit import BorderUnit, UnitArrays
-from sim.agents.community import Community, CommunityArrays
+from sim.agents.community import Community
 from sim.agents.courier import Courier, CourierArrays, CourierState
 from sim.agents.organisation import Organisation
 
-__all__ = ["BorderUnit", "Community", "CommunityArrays", "Courier", "CourierArrays",
-           "CourierState", "Organisation", "UnitArrays"]
+__all__ = ["BorderUnit", "Community", "Courier", "CourierArrays", "CourierState",
+           "Organisation", "UnitArrays"]

@@ -7,15 +7,14 @@ from dataclasses import dataclass
 import mesa
 import numpy as np
 
-POST = 0
-"""Unit kind: fixed post at an official crossing."""
-PATROL = 1
-"""Unit kind: mobile patrol."""
+from sim.world import PATROL, POST
+
+__all__ = ["PATROL", "POST", "BorderUnit", "UnitArrays"]
 
 
 @dataclass
 class UnitArrays:
-    """Structure-of-arrays state of all border units.
+    """Structure-of-arrays state of all border units (posts first, then patrols).
 
     Attributes
     ----------
@@ -23,14 +22,12 @@ class UnitArrays:
     country : int16 — country index of the unit.
     cell : int32 — flat cell (posts never move).
     allowed_bits : int64 — bit ``k`` set when the unit may operate in country ``k``.
-    effectiveness : float64 — multiplier on detection (training, equipment), 1 = baseline.
     """
 
     kind: np.ndarray
     country: np.ndarray
     cell: np.ndarray
     allowed_bits: np.ndarray
-    effectiveness: np.ndarray
 
     @property
     def patrols(self) -> np.ndarray:
@@ -44,23 +41,29 @@ class UnitArrays:
 
 
 class BorderUnit(mesa.Agent):
-    """A border unit agent: a view onto row ``index`` of the model's unit arrays."""
+    """A border unit agent: a view onto row ``index`` of the enforcement mechanism's units."""
 
-    def __init__(self, model, index: int):
+    def __init__(self, model, enforcement, index: int):
         super().__init__(model)
+        self._enforcement = enforcement
         self.index = int(index)
 
     @property
     def kind(self) -> str:
         """``"post"`` or ``"patrol"``."""
-        return "post" if self.model.units.kind[self.index] == POST else "patrol"
+        return "post" if self._enforcement.units.kind[self.index] == POST else "patrol"
 
     @property
     def country(self) -> str:
         """ISO3 code of the unit's country."""
-        return self.model.region.countries[int(self.model.units.country[self.index])]
+        return self.model.world.region.countries[int(self._enforcement.units.country[self.index])]
 
     @property
     def cell(self) -> int:
         """Current flat cell index."""
-        return int(self.model.units.cell[self.index])
+        return int(self._enforcement.units.cell[self.index])
+
+    @property
+    def effectiveness(self) -> float:
+        """Detection multiplier (the ``unit_effectiveness`` lever; 1 = scenario value)."""
+        return float(self.model.levers.unit_effectiveness[self.index])

@@ -79,19 +79,20 @@ class CourierArrays:
 
 
 class Courier(mesa.Agent):
-    """A courier agent: a named view onto row ``index`` of the model's courier arrays.
+    """A courier agent: a named view onto row ``index`` of the couriers mechanism's arrays.
 
-    The model creates one when a community member is recruited and removes it when the
-    person leaves the trade; all daily behaviour is vectorised over the arrays.
+    The couriers mechanism creates one when a community member is recruited and removes it
+    when the person leaves the trade; all daily behaviour is vectorised over the arrays.
     """
 
-    def __init__(self, model, index: int):
+    def __init__(self, model, couriers, index: int):
         super().__init__(model)
+        self._couriers = couriers
         self.index = int(index)
 
     @property
     def _arrays(self) -> CourierArrays:
-        return self.model.couriers
+        return self._couriers.arrays
 
     @property
     def state(self) -> CourierState:

@@ -1,5 +1,6 @@
 """Numba kernels and their plain-Python twins, selected by ``engine``."""
 
+from functools import cache
 from types import SimpleNamespace
 
 from sim.kernels import detection, movement, routing
@@ -14,6 +15,7 @@ _MODULES = {
 }
 
 
+@cache
 def get_kernels(engine: str) -> SimpleNamespace:
     """The kernel set for ``engine`` (``"numba"`` or ``"python"``), as a namespace."""
     if engine not in ("numba", "python"):

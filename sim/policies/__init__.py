@@ -1,19 +1,21 @@
 """Policy levers as plug-ins (DESIGN.md §3) behind one narrow interface.
 
-Each lever is a :class:`~sim.policies.base.Policy` subclass registered in :data:`LEVERS`;
-:class:`~sim.policies.schedule.PolicySchedule` turns a package config into active
-policies day by day. See docs/extending.md for what a new policy must provide.
+Each lever is a :class:`~sim.policies.base.Policy` subclass in its own module of this
+package, registered in :data:`LEVERS` by ``@register``; every module here is imported (in
+name order) when the package is, so a new lever is one new module. The timeline
+(:mod:`sim.policies.timeline`) turns policies, shocks and decisions into levers day by day.
+See docs/extending.md for what a new policy must provide.
 """
 
-from sim.policies import (  # noqa: F401  (importing registers the levers)
-    accountable_institutions,
-    harmonised_laws,
-    intelligence_sharing,
-    joint_operations,
-    justice_capacity,
-    livelihoods,
-    task_forces,
-)
-from sim.policies.base import LEVERS, Levers, Policy, register
+import importlib
+import pkgutil
 
-__all__ = ["LEVERS", "Levers", "Policy", "register"]
+from sim.policies.base import LEVERS, Policy, register
+
+_NOT_LEVERS = frozenset({"base", "timeline"})
+
+for _info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name):
+    if _info.name not in _NOT_LEVERS:
+        importlib.import_module(f"{__name__}.{_info.name}")
+
+__all__ = ["LEVERS", "Policy", "register"]

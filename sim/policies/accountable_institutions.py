@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sim.config import spec
-from sim.policies.base import Levers, Policy, register
+from sim.levers import Levers
+from sim.policies.base import Policy, register
+from sim.schema import spec
 
 
 @dataclass(frozen=True)
@@ -28,5 +29,5 @@ class AccountableInstitutions(Policy):
     Params = AccountableInstitutionsParams
     doc = "bribe acceptance of the partners' units falls: fewer bribed passages"
 
-    def apply(self, model, levers: Levers, t: int) -> None:
+    def apply(self, levers: Levers, t: int) -> None:
         levers.bribe_acceptance[self.countries] *= 1.0 - self.params.bribe_reduction

@@ -11,8 +11,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.config import spec
-from sim.policies.base import Levers, Policy, register
+from sim.levers import Levers
+from sim.policies.base import Policy, register
+from sim.schema import spec
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,7 @@ class HarmonisedLaws(Policy):
     doc = ("penalties and conviction rates converge up to the partners' strongest law "
            "(routes avoid no weak-law country any more); MLA delays between partners shrink")
 
-    def apply(self, model, levers: Levers, t: int) -> None:
+    def apply(self, levers: Levers, t: int) -> None:
         p, k = self.params, self.countries
         for name, share in (("penalty_years", p.penalty_convergence),
                             ("conviction_rate", p.conviction_convergence)):

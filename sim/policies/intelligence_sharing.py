@@ -11,8 +11,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.config import spec
-from sim.policies.base import Levers, Policy, register
+from sim.levers import Levers
+from sim.policies.base import Policy, register
+from sim.schema import spec
 
 
 @dataclass(frozen=True)
@@ -31,7 +32,7 @@ class IntelligenceSharing(Policy):
     Params = IntelligenceSharingParams
     doc = "patrols are drawn to partners' seizure areas, seen after a reporting delay"
 
-    def apply(self, model, levers: Levers, t: int) -> None:
+    def apply(self, levers: Levers, t: int) -> None:
         k = self.countries
         sub = levers.intel_share[k[:, None], k[None, :]]
         delay = levers.intel_delay_days[k[:, None], k[None, :]]

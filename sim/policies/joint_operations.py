@@ -11,8 +11,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.config import spec
-from sim.policies.base import Levers, Policy, pair_bits, register
+from sim.levers import Levers
+from sim.policies.base import Policy, pair_bits, register
+from sim.schema import spec
 from sim.spatial import km_to_cells, near_country_bits
 
 
@@ -44,25 +45,25 @@ class JointOperations(Policy):
     doc = ("pursuit continues across partners' borders (fewer escapes); partners' patrols "
            "pool on shared border zones; posts at crossings between partners detect more")
 
-    def setup(self, model) -> None:
+    def setup(self, world) -> None:
         p = self.params
-        radius = km_to_cells(p.joint_border_km, model.config.scenario.cell_km)
-        near = near_country_bits(model.region.country, max(radius, 1)).ravel()
+        radius = km_to_cells(p.joint_border_km, world.cell_km)
+        near = near_country_bits(world.region.country, max(radius, 1)).ravel()
         bits = pair_bits(self.countries)
-        own = np.where(model.land, np.int64(1) << np.maximum(model.country, 0).astype(np.int64),
+        own = np.where(world.land, np.int64(1) << np.maximum(world.country, 0).astype(np.int64),
                        0)
-        home_member = model.land & self.member[np.maximum(model.country, 0)]
+        home_member = world.land & self.member[np.maximum(world.country, 0)]
         # cells of a partner that lie within the zone of another partner
         self.zone = home_member & ((near & bits & ~own) != 0)
-        reg = model.region
-        self.joint_posts = np.zeros(len(model.units.kind), bool)
-        for u, x in enumerate(model.post_crossing):
+        reg = world.region
+        self.joint_posts = np.zeros(len(world.units.kind), bool)
+        for u, x in enumerate(world.units.post_crossing):
             if x >= 0:
                 c = reg.crossings[x]
                 a, b = reg.country_index(c.country_a), reg.country_index(c.country_b)
                 self.joint_posts[u] = self.member[a] and self.member[b]
 
-    def apply(self, model, levers: Levers, t: int) -> None:
+    def apply(self, levers: Levers, t: int) -> None:
         p = self.params
         bits = pair_bits(self.countries)
         if p.cross_border_pursuit:

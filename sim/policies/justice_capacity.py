@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sim.config import spec
-from sim.policies.base import Levers, Policy, register
+from sim.levers import Levers
+from sim.policies.base import Policy, register
+from sim.schema import spec
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,7 @@ class JusticeCapacity(Policy):
     doc = ("courts decide more cases a day and convict more of those charged; decided "
            "cases improve the evidence units bring (court-to-unit feedback)")
 
-    def apply(self, model, levers: Levers, t: int) -> None:
+    def apply(self, levers: Levers, t: int) -> None:
         p, k = self.params, self.countries
         levers.court_cases_per_day[k] *= p.court_capacity_multiplier
         levers.conviction_rate[k] += p.conviction_gain * (1.0 - levers.conviction_rate[k])

@@ -11,8 +11,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.config import spec
-from sim.policies.base import Levers, Policy, register
+from sim.levers import Levers
+from sim.policies.base import Policy, register
+from sim.schema import spec
 
 
 @dataclass(frozen=True)
@@ -40,14 +41,13 @@ class Livelihoods(Policy):
            "propensity falls, community tips rise")
     ramps = True
 
-    def setup(self, model) -> None:
-        comm = model.communities
-        member = self.member[comm.country]
+    def setup(self, world) -> None:
+        member = self.member[world.community_country]
         if self.params.border_km > 0:
-            member &= model.border_distance_km(comm.cell) <= self.params.border_km
+            member &= world.border_distance_km(world.community_cell) <= self.params.border_km
         self.targets = np.flatnonzero(member)
 
-    def apply(self, model, levers: Levers, t: int) -> None:
+    def apply(self, levers: Levers, t: int) -> None:
         r = self.ramp(t, self.params.ramp_days)
         i = self.targets
         levers.livelihood[i] = np.minimum(levers.livelihood[i] + r * self.params.income_gain, 1.0)

@@ -11,8 +11,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.config import ConfigError, spec
-from sim.policies.base import Levers, Policy, register
+from sim.levers import Levers
+from sim.policies.base import Policy, register
+from sim.schema import ConfigError, spec
 
 
 @dataclass(frozen=True)
@@ -35,8 +36,8 @@ class TaskForces(Policy):
     Params = TaskForcesParams
     doc = ("arrests may lead vetted units to an organisation's leaders: the organisation "
            "loses a leader and capacity until it replaces them")
-    # The model draws the day's leader hits once from the combined lever
-    # (TraffickingModel._hit_leaders), so overlapping task forces never double-draw.
+    # The organisations mechanism draws the day's leader hits once from the combined lever
+    # (Organisations.hit_leaders), so overlapping task forces never double-draw.
 
     @classmethod
     def check_config(cls, config, model_config, path: str) -> None:
@@ -47,12 +48,12 @@ class TaskForces(Policy):
                     f"{path}.params.commodities[{i}] = {name!r} is not allowed: must be a "
                     f"commodity of scenario {model_config.scenario.name!r}: {', '.join(names)}")
 
-    def setup(self, model) -> None:
-        names = list(model.commodity_names)
+    def setup(self, world) -> None:
+        names = list(world.commodity_names)
         chosen = self.params.commodities or names
         self.commodities = np.array([names.index(c) for c in chosen], np.int64)
 
-    def apply(self, model, levers: Levers, t: int) -> None:
+    def apply(self, levers: Levers, t: int) -> None:
         cells = np.ix_(self.countries, self.commodities)
         levers.leader_hit_prob[cells] = 1.0 - (1.0 - levers.leader_hit_prob[cells]) * (
             1.0 - self.params.leader_hit_prob)

@@ -12,12 +12,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-KM_PER_DEG_LAT = 110.574
-"""Kilometres per degree of latitude (WGS84 mean, used for the grid spacing)."""
-
-KM_PER_DEG_LON_EQUATOR = 111.320
-"""Kilometres per degree of longitude at the equator."""
-
 
 @dataclass(frozen=True)
 class Site:

@@ -14,7 +14,8 @@ from numbers import Real
 import numpy as np
 from matplotlib.path import Path
 
-from sim.region.grid import KM_PER_DEG_LAT, KM_PER_DEG_LON_EQUATOR, Crossing, RegionGrid, Site
+from sim.constants import KM_PER_DEG_LAT, KM_PER_DEG_LON_EQUATOR, NEIGHBOURS
+from sim.region.grid import Crossing, RegionGrid, Site
 
 CELL_KM_RANGE = (2.0, 200.0)
 """Allowed cell edge lengths (km), inclusive."""
@@ -24,9 +25,6 @@ MAX_CELLS = 4_000_000
 
 PLACE_ROLES = frozenset({"port", "capital", "hub", "town", "exit", "market", "mine"})
 """Roles a place may have (crossings are listed separately)."""
-
-NEIGHBOURS = ((-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1))
-"""The 8 (row, col) offsets, in the fixed order used everywhere (determinism)."""
 
 
 class RegionError(ValueError):

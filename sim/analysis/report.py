@@ -1,6 +1,6 @@
 """Figures and the planners' report of a policy comparison: PNGs, HTML and Markdown.
 
-Takes the statistics of :mod:`sim.compare` and draws them: a forest plot of the effects vs
+Takes the statistics of :mod:`sim.analysis.compare` and draws them: a forest plot of the effects vs
 baseline, flow maps (baseline | package | difference) on the real region, and time series
 with 95 % bands; then writes one self-contained ``report.html`` (figures embedded as base64,
 inline CSS, no scripts) and a ``report.md`` that links the PNG files. Every file is written
@@ -28,8 +28,8 @@ import pandas as pd  # noqa: E402
 from matplotlib.colors import LogNorm, Normalize  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 
+from sim.analysis.compare import POLICY, RUN_DIR, Comparison, FlowComparison, Sweep  # noqa: E402
 from sim.atomic import write_atomic  # noqa: E402
-from sim.compare import POLICY, RUN_DIR, Comparison, FlowComparison, Sweep  # noqa: E402
 
 BASELINE_COLOUR = "#111111"
 """Colour of the baseline package in every figure."""
@@ -264,7 +264,7 @@ def plot_flow_maps(flows: FlowComparison, comparison: Comparison, region,
     Parameters
     ----------
     flows : FlowComparison
-        Mean flow rasters over the shared seeds (:func:`sim.compare.compare_flows`).
+        Mean flow rasters over the shared seeds (:func:`sim.analysis.compare.compare_flows`).
     comparison : Comparison
         For the baseline name and commodity units.
     region : RegionGrid or None
@@ -474,7 +474,7 @@ class ReportInputs:
     sweep : Sweep
     comparison : Comparison
     packages : dict of str to dict
-        Per package, :func:`sim.compare.package_description`.
+        Per package, :func:`sim.analysis.compare.package_description`.
     figures : list of Figure
     command : str
         Shell command that reproduces the report.

@@ -9,7 +9,7 @@ streams and the effect of a package is estimated from the *paired* differences
 ``package(seed k) - baseline(seed k)``.
 
 Everything here reads saved results and returns pandas objects; nothing is drawn or written
-(see :mod:`sim.report` and ``experiments/compare.py``).
+(see :mod:`sim.analysis.report` and ``experiments/compare.py``).
 """
 
 from __future__ import annotations
@@ -25,14 +25,18 @@ import pandas as pd
 import yaml
 from scipy import stats
 
-SUMMARY_FILE = "summary.csv"
+from sim import runfiles
+from sim.metrics import describe_column
+
+SUMMARY_FILE = runfiles.SUMMARY
 """The run's summary; written last by :func:`sim.io.write_run`, so it marks a finished run."""
 
-ERROR_FILE = "error.txt"
+ERROR_FILE = runfiles.ERROR
 """Traceback left by a run that failed."""
 
-RUN_MARKERS = (".hydra", "config.yaml", "flow.npz", "timeseries.parquet", "timeseries.csv",
-               "events.parquet", "events.csv", ERROR_FILE)
+RUN_MARKERS = (runfiles.HYDRA_DIR, runfiles.CONFIG, runfiles.FLOW,
+               *(stem + ext for stem in (runfiles.TIMESERIES, runfiles.EVENTS)
+                 for ext in runfiles.TABLE_SUFFIXES), ERROR_FILE)
 """Entries whose presence makes a folder a run folder even without a summary."""
 
 POLICY_SOURCE = "config.policy.name"
@@ -441,31 +445,8 @@ def key_metrics(metrics: Iterable[str], commodities: Iterable[str]) -> list[str]
     return [m for m in wanted if m in have]
 
 
-_LABELS = {
-    SEIZED_VALUE: ("value seized", "USD"),
-    REVENUE: ("trafficker revenue", "USD"),
-    "armed_group_revenue_usd": ("armed-group revenue", "USD"),
-    "arrests": ("arrests", "people"),
-    "convictions": ("convictions", "cases"),
-    "cases_decided": ("cases decided", "cases"),
-    "case_days_mean": ("mean arrest-to-decision time", "days"),
-    "pending_cases_end": ("pending cases at end", "cases"),
-    "bribed_passages": ("bribed passages", "events"),
-    "escapes": ("escapes", "events"),
-    "escapes_across_border": ("escapes across a border", "events"),
-    "tip_seizures": ("seizures from community tips", "seizures"),
-    "recruits": ("couriers recruited", "people"),
-    "couriers_active_end": ("active couriers at end", "people"),
-    "couriers_detained_end": ("detained couriers at end", "people"),
-    "couriers_imprisoned_end": ("imprisoned couriers at end", "people"),
-    "participation_end": ("community participation at end", "share"),
-    "trust_end": ("community trust at end", "0–1"),
-    "route_cells_mean": ("cells used by routes per day", "cells"),
-}
-
-
 def metric_label(name: str, units: dict[str, str]) -> tuple[str, str]:
-    """Readable label and unit of a summary metric.
+    """Readable label and unit of a summary metric (from :mod:`sim.metrics`).
 
     Parameters
     ----------
@@ -479,23 +460,7 @@ def metric_label(name: str, units: dict[str, str]) -> tuple[str, str]:
     (str, str)
         e.g. ``("cocaine seized", "kg")``.
     """
-    if name in _LABELS:
-        return _LABELS[name]
-    per_commodity = {
-        "delivered_": ("{c} delivered", None), "seized_": ("{c} seized", None),
-        "interdiction_rate_": ("{c} interdiction rate", "share"),
-        "informal_share_": ("{c} border flow off official crossings", "share"),
-        "spread_km_": ("{c} route spread", "km"), "route_cells_": ("{c} cells used", "cells"),
-    }
-    for prefix, (label, unit) in per_commodity.items():
-        c = name[len(prefix):]
-        if name.startswith(prefix) and c in units:
-            return label.format(c=c), unit or units[c]
-    if name.startswith("crossing_share."):
-        return f"share of border flow at {name.split('.', 1)[1]}", "share"
-    if name.endswith("_usd"):
-        return name[:-4].replace("_", " "), "USD"
-    return name.replace("_", " "), ""
+    return describe_column(name, units)
 
 
 # --------------------------------------------------------------------------- statistics
@@ -914,7 +879,7 @@ class FlowRaster:
 
 def load_flow(run: Path) -> FlowRaster:
     """Read ``run/flow.npz`` (OSError / ValueError / KeyError if missing or damaged)."""
-    with np.load(run / "flow.npz", allow_pickle=False) as z:
+    with np.load(run / runfiles.FLOW, allow_pickle=False) as z:
         return FlowRaster(np.asarray(z["flow"], dtype=float),
                           tuple(str(c) for c in z["commodities"]), float(z["lon0"]),
                           float(z["lat0"]), float(z["dlon"]), float(z["dlat"]),
@@ -1014,7 +979,7 @@ def compare_flows(sweep: Sweep, baseline: str, policies: Iterable[str],
 
 def load_timeseries(run: Path) -> pd.DataFrame:
     """Read ``run/timeseries.parquet`` or ``run/timeseries.csv`` (OSError if neither)."""
-    parquet, csv = run / "timeseries.parquet", run / "timeseries.csv"
+    parquet, csv = (run / f"{runfiles.TIMESERIES}{ext}" for ext in (".parquet", ".csv"))
     if parquet.is_file():
         return pd.read_parquet(parquet)
     if csv.is_file():
@@ -1106,7 +1071,7 @@ def package_description(sweep: Sweep, policy: str) -> dict:
     package = None
     for run_dir in runs[RUN_DIR]:
         try:
-            data = yaml.safe_load((sweep.run_path(run_dir) / "config.yaml").read_text())
+            data = yaml.safe_load((sweep.run_path(run_dir) / runfiles.CONFIG).read_text())
         except (OSError, yaml.YAMLError):
             continue
         if isinstance(data, dict):

@@ -1,0 +1,297 @@
+"""Couriers: recruitment, trips, movement, custody and leaving the trade.
+
+Couriers are persistent people recruited from communities into an organisation. A courier
+rests between trips, loads up at the organisation's source when ready (at most
+``capacity`` of an organisation's couriers are on the road at once), walks its
+organisation's route table (kernel :func:`~sim.kernels.movement.move_couriers`), and
+delivers, or is stopped: detained when arrested, held until the court decides, imprisoned
+when convicted, then back to the trade or out of it. Idle couriers quit now and then, and
+organisations fill their vacancies from their catchment's communities in proportion to the
+communities' propensity and the people not yet in the trade.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.agents.courier import Courier, CourierArrays, CourierState
+from sim.kernels.streams import slot_normals, slot_seeds
+from sim.mechanisms.base import (
+    CUSTODY,
+    DISPATCH,
+    MOVE,
+    RESOLVE,
+    SETTLE,
+    TURNOVER,
+    Mechanism,
+    phase,
+    register,
+)
+from sim.mechanisms.justice import CONVICTED
+
+
+@register
+class Couriers(Mechanism):
+    """Every courier slot of the run, as arrays (:class:`~sim.agents.courier.CourierArrays`).
+
+    Also owns the flow raster (quantity that passed through each cell) and the count of
+    members each community has in the trade.
+    """
+
+    name = "couriers"
+    setup_order = 50.0
+    streams = ("init", "move", "trips", "communities", "justice")
+    metrics = ("delivered_{c}", "recruits", "trafficker_revenue_usd", "couriers_active",
+               "couriers_travelling", "couriers_detained", "couriers_imprisoned",
+               "route_cells")
+
+    def __init__(self, model):
+        super().__init__(model)
+        w = self.world
+        total = int(w.organisations.base_capacity.sum())
+        self.arrays = CourierArrays.empty(max(2 * total, 16))
+        self.agents: dict[int, Courier] = {}
+        """Mesa agent of every courier slot in the trade."""
+        self.path = np.empty((self.arrays.capacity, w.max_hops), np.int32)
+        self.members = np.zeros(w.n_communities, np.int32)
+        """Couriers from each community currently in the trade."""
+        self.left_trade = 0
+        """Couriers who have left the trade (quit, or not returning after release)."""
+        self.flow = np.zeros((len(w.commodities), w.n_cells))
+        """Quantity (commodity unit) that passed through each cell so far."""
+        self.flow_today = np.zeros_like(self.flow)
+
+    def start(self) -> None:
+        """Recruit every organisation's couriers; stagger their first trips."""
+        rng = self.model.stream("init")
+        orgs = self.model.mechanisms["organisations"]
+        cap = orgs.capacity()
+        rest = self.world.commodity_table["rest_days"]
+        for o in range(orgs.layout.n):
+            new = self._recruit(o, int(cap[o]), rng, step=0)
+            self.arrays.timer[new] = rng.integers(0, rest[orgs.layout.commodity[o]] + 1, len(new))
+
+    # ------------------------------------------------------------------ the trade
+
+    def in_trade(self) -> np.ndarray:
+        """Mask of slots idle, travelling or returning."""
+        s = self.arrays.state
+        return ((s == CourierState.IDLE) | (s == CourierState.TRAVELLING)
+                | (s == CourierState.RETURNING))
+
+    def _recruit(self, o: int, n: int, rng: np.random.Generator, step: int,
+                 propensity: np.ndarray | None = None) -> np.ndarray:
+        """Recruit up to ``n`` couriers for organisation ``o`` from its catchment; returns
+        the slot ids. ``propensity`` is the communities' propensity if already computed
+        today (it does not depend on how many have been recruited)."""
+        if n <= 0:
+            return np.zeros(0, np.int64)
+        communities = self.model.mechanisms["communities"]
+        lay = self.world.organisations
+        room = np.maximum(communities.pool - self.members, 0)
+        prop = communities.propensity() if propensity is None else propensity
+        w = lay.catchment[o] * prop * room
+        if w.sum() <= 0:
+            return np.zeros(0, np.int64)
+        c = self.arrays
+        free = np.flatnonzero(c.state == CourierState.FREE)
+        if len(free) < n:
+            self._grow(c.capacity + n)
+            c = self.arrays
+            free = np.flatnonzero(c.state == CourierState.FREE)
+        slots = free[:n]
+        home = rng.choice(len(w), size=n, p=w / w.sum())
+        c.state[slots] = CourierState.IDLE
+        c.org[slots] = o
+        c.commodity[slots] = lay.commodity[o]
+        c.community[slots] = home
+        c.cell[slots] = lay.source[o]
+        c.timer[slots] = 0
+        c.trip_days[slots] = 0
+        c.trips[slots] = 0
+        np.add.at(self.members, home, 1)
+        for i in slots:
+            self.agents[int(i)] = Courier(self.model, self, int(i))
+        self.model.events.add(step, "recruitment", lay.source[o], lay.country[o],
+                              lay.commodity[o], 0.0, o, slots)
+        return slots
+
+    def _grow(self, need: int) -> None:
+        old = self.arrays
+        new = CourierArrays.empty(max(need, 2 * old.capacity))
+        for name in old.__dataclass_fields__:
+            getattr(new, name)[: old.capacity] = getattr(old, name)
+        self.arrays = new
+        self.path = np.empty((new.capacity, self.world.max_hops), np.int32)
+
+    def _leave_trade(self, slots: np.ndarray) -> None:
+        c = self.arrays
+        self.left_trade += len(slots)
+        np.add.at(self.members, c.community[slots], -1)
+        c.state[slots] = CourierState.FREE
+        c.org[slots] = -1
+        c.community[slots] = -1
+        for i in slots:
+            self.agents.pop(int(i)).remove()
+
+    def _release(self, who: np.ndarray) -> None:
+        """Released couriers go back to the trade or leave it."""
+        if len(who) == 0:
+            return
+        c, m = self.arrays, self.config.model
+        back = self.model.stream("justice").random(len(who)) < m.return_to_trade_prob
+        c.state[who[back]] = CourierState.IDLE
+        rest = self.world.commodity_table["rest_days"]
+        c.timer[who[back]] = rest[c.commodity[who[back]]]
+        self._leave_trade(who[~back])
+
+    # ------------------------------------------------------------------ phases
+
+    @phase(DISPATCH)
+    def dispatch(self, day) -> None:
+        """Couriers whose rest is over load up at their organisation's source; an
+        organisation keeps at most ``capacity`` couriers on the road (leaders' reach)."""
+        c, w = self.arrays, self.world
+        idle = c.state == CourierState.IDLE
+        ready = idle & (c.timer <= 0)
+        cap = self.model.mechanisms["organisations"].capacity()
+        ready &= cap[np.maximum(c.org, 0)] > 0
+        go = np.flatnonzero(ready)
+        on_road = np.bincount(c.org[c.state == CourierState.TRAVELLING], minlength=len(cap))
+        room = cap - on_road
+        if len(go) and (np.bincount(c.org[go], minlength=len(cap)) > room).any():
+            rank = _rank_within(c.org[go])
+            go = go[rank < room[c.org[go]]]
+            ready[:] = False
+            ready[go] = True
+        c.timer[idle & ~ready] -= 1
+        # one draw from the trips stream every day, even with nobody leaving
+        normals = slot_normals(self.model.stream("trips"), go)
+        if len(go) == 0:
+            return
+        med = w.commodity_table["load_median"][c.commodity[go]]
+        sig = w.commodity_table["load_sigma"][c.commodity[go]]
+        c.load[go] = med * np.exp(sig * normals)
+        c.state[go] = CourierState.TRAVELLING
+        c.cell[go] = w.organisations.source[c.org[go]]
+        c.trip_days[go] = 0
+
+    @phase(MOVE)
+    def move(self, day) -> None:
+        """Travelling couriers follow their organisation's routes for one day (kernel)."""
+        c = self.arrays
+        orgs = self.model.mechanisms["organisations"]
+        seeds = slot_seeds(self.model.stream("move"), c.capacity)
+        movers = np.flatnonzero(c.state == CourierState.TRAVELLING).astype(np.int64)
+        m = len(movers)
+        day.movers = movers
+        day.path = self.path[:m]
+        day.n_hops = np.zeros(m, np.int32)
+        day.arrived = np.zeros(m, np.bool_)
+        self.model.kernels.move_couriers(movers, c.cell, c.org, seeds, orgs.succ,
+                                         orgs.succ_hours, orgs.p_first,
+                                         float(self.config.model.travel_hours_per_day),
+                                         day.path, day.n_hops, day.arrived)
+        self.flow_today[:] = 0.0
+        day.flow = self.flow_today
+
+    @phase(SETTLE)
+    def settle(self, day) -> None:
+        """Couriers stopped by a unit stay where they were stopped; a day on the road."""
+        c, movers = self.arrays, day.movers
+        rows = np.flatnonzero(day.outcome != 0)  # not PASSED
+        c.cell[movers[rows]] = day.path[rows, day.stop_hop[rows]]
+        c.trip_days[movers] += 1
+        self.flow += day.flow
+
+    @phase(RESOLVE)
+    def resolve(self, day) -> None:
+        """Arrested couriers are detained; couriers at a destination deliver, earn their
+        community a fee, and head home (off the grid) for as long as the trip took."""
+        c, w, m = self.arrays, self.world, self.config.model
+        c.state[day.seized] = CourierState.DETAINED
+        dl = np.flatnonzero(day.arrived & (day.outcome == 0))  # arrived and PASSED
+        who = day.delivered = day.movers[dl]
+        today = {f"delivered_{name}": 0.0 for name in w.commodity_names}
+        today["trafficker_revenue_usd"] = 0.0
+        if len(who):
+            revenue = c.load[who] * w.commodity_table["value_at_destination_usd"][c.commodity[who]]
+            for k, name in enumerate(w.commodity_names):
+                today[f"delivered_{name}"] = float(c.load[who][c.commodity[who] == k].sum())
+            today["trafficker_revenue_usd"] = float(revenue.sum())
+            day.fees = np.bincount(c.community[who], weights=m.courier_fee_share * revenue,
+                                   minlength=w.n_communities)
+            cells = c.cell[who]
+            self.model.events.add(day.t, "delivery", cells, w.country[cells], c.commodity[who],
+                                  c.load[who], c.org[who], who)
+            c.state[who] = CourierState.RETURNING
+            c.timer[who] = c.trip_days[who]
+            c.trips[who] += 1
+        else:
+            day.fees = np.zeros(w.n_communities)
+        self._today = today
+
+    @phase(CUSTODY)
+    def custody(self, day) -> None:
+        """Court decisions take effect; sentences run; returning couriers get home."""
+        c, d = self.arrays, day.decisions
+        if len(d.case):
+            conv = d.outcome == CONVICTED
+            who = d.courier
+            c.state[who[conv]] = CourierState.IMPRISONED
+            c.timer[who[conv]] = d.sentence_days[conv]
+            self._release(who[~conv])
+        prison = c.state == CourierState.IMPRISONED
+        c.timer[prison] -= 1
+        self._release(np.flatnonzero(prison & (c.timer <= 0)))
+        back = c.state == CourierState.RETURNING
+        c.timer[back] -= 1
+        home = np.flatnonzero(back & (c.timer <= 0))
+        c.state[home] = CourierState.IDLE
+        c.timer[home] = self.world.commodity_table["rest_days"][c.commodity[home]]
+
+    @phase(TURNOVER)
+    def turnover(self, day) -> None:
+        """Idle couriers quit now and then; organisations recruit to fill vacancies."""
+        c, m = self.arrays, self.config.model
+        rng = self.model.stream("communities")
+        idle = np.flatnonzero(c.state == CourierState.IDLE)
+        self._leave_trade(idle[rng.random(len(idle)) < m.quit_rate_per_day])
+        orgs = self.model.mechanisms["organisations"]
+        counts = np.bincount(c.org[self.in_trade()], minlength=orgs.layout.n)
+        prop = self.model.mechanisms["communities"].propensity()
+        catchment = self.world.organisations.catchment
+        cap = orgs.capacity()
+        recruits = 0
+        for o in range(orgs.layout.n):
+            vacancies = int(cap[o]) - int(counts[o])
+            if vacancies <= 0:
+                continue
+            w = catchment[o]
+            mean_prop = float((w * prop).sum() / max(w.sum(), 1e-12))
+            p = min(1.0, m.recruitment_rate_per_day * mean_prop)
+            n = int(rng.binomial(vacancies, p))
+            recruits += len(self._recruit(o, n, rng, day.t, prop))
+        day.recruits = recruits
+
+    def record(self, day, row: dict) -> None:
+        row.update(self._today)
+        row["recruits"] = float(day.recruits)
+        counts = self.arrays.counts()
+        row["couriers_active"] = float(counts[CourierState.IDLE]
+                                       + counts[CourierState.TRAVELLING]
+                                       + counts[CourierState.RETURNING])
+        row["couriers_travelling"] = float(counts[CourierState.TRAVELLING])
+        row["couriers_detained"] = float(counts[CourierState.DETAINED])
+        row["couriers_imprisoned"] = float(counts[CourierState.IMPRISONED])
+        row["route_cells"] = float(np.count_nonzero(day.flow.sum(axis=0)))
+
+
+def _rank_within(groups: np.ndarray) -> np.ndarray:
+    """Rank of each element among the elements of its group, in order of appearance."""
+    order = np.argsort(groups, kind="stable")
+    sorted_g = groups[order]
+    starts = np.searchsorted(sorted_g, sorted_g, side="left")
+    rank = np.empty(len(groups), np.int64)
+    rank[order] = np.arange(len(groups)) - starts
+    return rank

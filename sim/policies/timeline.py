@@ -1,0 +1,270 @@
+"""The timeline: every timed change of levers in one place.
+
+Scheduled policies, policies added to a running model (a tabletop decision), and direct
+settings of a lever (a shock, an inject, a user's hand) are all :class:`TimedChange`
+entries with a first day and an optional last one. On any day the levers are the scenario's
+own values with every entry in force applied in order of its first day, then of its
+addition. So a lever keeps the value it was last given, by whatever entry, until a later
+entry changes it again; an entry that ends takes its changes with it; and a run is
+reproduced exactly by its config plus the log of the entries added while it ran
+(:attr:`Timeline.log`, replayed by :meth:`TimedChange.from_spec`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from abc import ABC, abstractmethod
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import numpy as np
+
+from sim.levers import LEVER_NAMES, Levers, lever_index
+from sim.policies.base import LEVERS, Policy
+from sim.schema import ConfigError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sim.config import PolicyConfig, PolicyPackageConfig
+    from sim.world import World
+
+
+class TimedChange(ABC):
+    """One entry of the timeline: changes to the levers from day :attr:`start` until the day
+    before :attr:`end` (``None`` = to the end of the run)."""
+
+    kind: ClassVar[str] = ""
+    """Name of the entry type in a spec (``"policy"`` or ``"set"``)."""
+    ramps: bool = False
+    """True when :meth:`apply` depends on the day (levers are recomputed daily)."""
+    start: int
+    end: int | None
+
+    def active(self, t: int) -> bool:
+        """Whether the change is in force on day ``t``."""
+        return self.start <= t and (self.end is None or t < self.end)
+
+    @abstractmethod
+    def apply(self, levers: Levers, t: int) -> None:
+        """Write the change into ``levers`` for day ``t``."""
+
+    def daily_cost_usd(self) -> float:
+        """Cost of one day in force (USD)."""
+        return 0.0
+
+    def yearly_cost_usd(self) -> float:
+        """Yearly cost as configured (USD/year)."""
+        return 0.0
+
+    @abstractmethod
+    def spec(self) -> dict:
+        """A plain, JSON-serialisable description that :meth:`from_spec` turns back into an
+        equal change."""
+
+    @staticmethod
+    def from_spec(spec: dict, world: World) -> TimedChange:
+        """Rebuild a change from :meth:`spec` (ConfigError on a malformed spec)."""
+        kind = spec.get("kind") if isinstance(spec, dict) else None
+        if kind == PolicyChange.kind:
+            from sim.config import PolicyConfig  # config imports this package
+            from sim.schema import from_dict
+
+            config = from_dict(PolicyConfig, dict(spec.get("policy", {})), "change.policy")
+            return PolicyChange(str(spec.get("name", config.lever)), config, world)
+        if kind == LeverSet.kind:
+            return LeverSet(world, spec.get("lever"), spec.get("value"), spec.get("where"),
+                            spec.get("start"), spec.get("end"))
+        raise ConfigError(f"change.kind = {kind!r} is not allowed: must be one of "
+                          f"{PolicyChange.kind!r}, {LeverSet.kind!r}")
+
+
+class PolicyChange(TimedChange):
+    """A policy of a package, or added to a running model (a decision)."""
+
+    kind = "policy"
+
+    def __init__(self, name: str, config: PolicyConfig, world: World):
+        self.name = name
+        self.policy: Policy = LEVERS[config.lever](name, config, world)
+        self.ramps = self.policy.ramps
+        self.start, self.end = config.start, config.end
+
+    def apply(self, levers: Levers, t: int) -> None:
+        self.policy.apply(levers, t)
+
+    def daily_cost_usd(self) -> float:
+        return self.policy.daily_cost_usd()
+
+    def yearly_cost_usd(self) -> float:
+        return float(self.policy.config.cost_usd_per_year)
+
+    def spec(self) -> dict:
+        return {"kind": self.kind, "name": self.name,
+                "policy": dataclasses.asdict(self.policy.config)}
+
+
+class LeverSet(TimedChange):
+    """A lever set to a value, everywhere or at some countries, units or communities.
+
+    Parameters
+    ----------
+    world : World
+    lever : str
+        A field of :class:`~sim.levers.Levers`.
+    value : number, bool or list
+        The value, broadcast over ``where`` (or over the whole array); a list gives one
+        value per entry of ``where``.
+    where : list, optional
+        What to set, by the lever's index kind: ISO3 codes for country levers, ``[a, b]``
+        ISO3 pairs for country-pair levers, community names, ``[ISO3, commodity]`` pairs,
+        or flat indices for cell and unit levers. Default: every entry.
+    start : int
+        First day in force.
+    end : int, optional
+        First day no longer in force (default: to the end of the run).
+    """
+
+    kind = "set"
+
+    def __init__(self, world: World, lever: str, value: Any, where: list | None,
+                 start: int, end: int | None = None):
+        if lever not in LEVER_NAMES:
+            raise ConfigError(f"change.lever = {lever!r} is not allowed: must be one of "
+                              f"{', '.join(LEVER_NAMES)}")
+        if isinstance(start, bool) or not isinstance(start, (int, np.integer)) or start < 0:
+            raise ConfigError(f"change.start = {start!r} is not allowed: must be a day >= 0")
+        if end is not None and (isinstance(end, bool) or not isinstance(end, (int, np.integer))
+                                or end <= start):
+            raise ConfigError(f"change.end = {end!r} is not allowed: must be null or a day "
+                              f"greater than change.start = {start}")
+        self.lever, self.value, self.where = lever, value, where
+        self.start, self.end = int(start), None if end is None else int(end)
+        self._index = _resolve_where(world, lever, where)
+        self._value = np.asarray(value)
+        n = None if self._index is None else len(self._index[0])
+        if self._value.ndim > 1 or (self._value.ndim == 1 and n is not None
+                                    and len(self._value) != n):
+            raise ConfigError(f"change.value = {value!r} is not allowed: must be one value or "
+                              f"one per entry of change.where ({n})")
+        if self._value.dtype.kind not in "biuf":
+            raise ConfigError(f"change.value = {value!r} is not allowed: must be a number or "
+                              f"true/false")
+
+    def apply(self, levers: Levers, t: int) -> None:
+        arr = getattr(levers, self.lever)
+        if self._index is None:
+            arr[...] = self._value
+        else:
+            arr[self._index] = self._value
+
+    def spec(self) -> dict:
+        value = self._value.tolist()
+        return {"kind": self.kind, "lever": self.lever, "value": value, "where": self.where,
+                "start": self.start, "end": self.end}
+
+
+def _resolve_where(world: World, lever: str, where: list | None):
+    """Index tuple into the lever's array for ``where`` (None = everything)."""
+    if where is None:
+        return None
+    if isinstance(where, (str, bytes)) or not isinstance(where, (list, tuple)) or not where:
+        raise ConfigError(f"change.where = {where!r} is not allowed: must be a non-empty list")
+    kind = lever_index(lever)
+
+    def country(iso, i):
+        core = [c for c, k in zip(world.region.countries, world.region.core, strict=True) if k]
+        if iso not in core:
+            raise ConfigError(f"change.where[{i}] = {iso!r} is not allowed: must be a core "
+                              f"country of region {world.region.name!r}: {', '.join(core)}")
+        return world.country_index(iso)
+
+    def pair(item, i):
+        if not isinstance(item, (list, tuple)) or len(item) != 2:
+            raise ConfigError(f"change.where[{i}] = {item!r} is not allowed: must be a pair")
+        return item
+
+    if kind == "country":
+        return (np.array([country(c, i) for i, c in enumerate(where)], np.int64),)
+    if kind == "country_pair":
+        pairs = [pair(p, i) for i, p in enumerate(where)]
+        return (np.array([country(a, i) for i, (a, _) in enumerate(pairs)], np.int64),
+                np.array([country(b, i) for i, (_, b) in enumerate(pairs)], np.int64))
+    if kind == "community":
+        names = list(world.community_names)
+        for i, name in enumerate(where):
+            if name not in names:
+                raise ConfigError(f"change.where[{i}] = {name!r} is not allowed: must be a "
+                                  f"community: {', '.join(names)}")
+        return (np.array([names.index(n) for n in where], np.int64),)
+    if kind == "country_commodity":
+        pairs = [pair(p, i) for i, p in enumerate(where)]
+        names = list(world.commodity_names)
+        for i, (_, com) in enumerate(pairs):
+            if com not in names:
+                raise ConfigError(f"change.where[{i}][1] = {com!r} is not allowed: must be a "
+                                  f"commodity: {', '.join(names)}")
+        return (np.array([country(a, i) for i, (a, _) in enumerate(pairs)], np.int64),
+                np.array([names.index(c) for _, c in pairs], np.int64))
+    size = world.n_cells if kind == "cell" else len(world.units.kind)
+    idx = np.asarray(where)
+    if idx.dtype.kind not in "iu" or (idx < 0).any() or (idx >= size).any():
+        raise ConfigError(f"change.where = {where!r} is not allowed: must be {kind} indices "
+                          f"in [0, {size - 1}]")
+    return (idx.astype(np.int64),)
+
+
+class Timeline:
+    """The timed changes of a run, and the levers they give on each day.
+
+    Parameters
+    ----------
+    package : PolicyPackageConfig
+        The scheduled policies (entries in package order).
+    world : World
+    base : Levers
+        The scenario's own lever values (:meth:`sim.world.World.base_levers`).
+    """
+
+    def __init__(self, package: PolicyPackageConfig, world: World, base: Levers):
+        self.world = world
+        self.base = base
+        self.entries: list[TimedChange] = [PolicyChange(name, pc, world)
+                                           for name, pc in package.policies.items()]
+        self.log: list[dict] = []
+        """Specs of the changes added after the run was built, in order (the replay log)."""
+        self.levers = base
+        self._active: tuple[int, ...] = ()
+        self._dirty = False
+
+    def add(self, change: TimedChange) -> None:
+        """Add a change (it takes effect from its first day on); it is logged for replay."""
+        self.entries.append(change)
+        self.log.append(change.spec())
+        self._dirty = True
+
+    def active(self, t: int) -> list[TimedChange]:
+        """Entries in force on day ``t``, in order of addition."""
+        return [e for e in self.entries if e.active(t)]
+
+    def levers_for(self, t: int) -> tuple[Levers, set[str]]:
+        """The levers of day ``t`` and the names of the fields that changed since the last
+        call (the levers are rebuilt only when an entry started, ended, ramps or was added).
+        """
+        on = tuple(i for i, e in enumerate(self.entries) if e.active(t))
+        ramping = any(self.entries[i].ramps for i in on)
+        if on == self._active and not ramping and not self._dirty:
+            return self.levers, set()
+        self._active, self._dirty = on, False
+        levers = self.base.copy()
+        for i in sorted(on, key=lambda i: (self.entries[i].start, i)):
+            self.entries[i].apply(levers, t)
+        changed = levers.changed(self.levers)
+        if changed:
+            self.levers = levers.frozen()
+        return self.levers, changed
+
+    def daily_cost_usd(self, t: int) -> float:
+        """Cost (USD) of the entries in force on day ``t``."""
+        return float(sum(e.daily_cost_usd() for e in self.entries if e.active(t)))
+
+    def yearly_cost_usd(self) -> float:
+        """Sum of the yearly costs of every policy on the timeline (USD/year)."""
+        return float(sum(e.yearly_cost_usd() for e in self.entries))
