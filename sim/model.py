@@ -16,6 +16,7 @@ it never reads user files, imports Hydra or touches global random state. Build i
 
 from __future__ import annotations
 
+import hashlib
 from functools import partial
 from typing import Any
 
@@ -34,13 +35,10 @@ from sim.region.grid import RegionGrid
 from sim.schema import from_dict
 from sim.world import World
 
-STREAMS = ("init", "move", "detect", "patrol", "trips", "justice", "communities", "leaders",
-           "redeploy")
-"""Independent child streams of the model generator, one per process. For common random
-numbers between policies, the move, detect, trips, patrol and redeploy streams take the
-same number of draws every day whatever happens, and courier draws are hashed per slot
-(:func:`~sim.kernels.streams.slot_seeds`); the justice, communities and leaders streams
-take one draw per case, courier or arrest, so they align only while those counts agree."""
+def stream_key(name: str) -> int:
+    """A stable 64-bit key of a stream name (BLAKE2b; the same in every process)."""
+    return int.from_bytes(hashlib.blake2b(name.encode("utf-8"), digest_size=8).digest(),
+                          "little")
 
 
 def _reporter(name: str, model: TraffickingModel) -> float:
@@ -79,14 +77,17 @@ class TraffickingModel(mesa.Model):
         config = _resolve_config(config, rng, scenario, overrides)
         super().__init__(rng=config.seed)
         self.config = config
-        self._streams = dict(zip(STREAMS, self.rng.spawn(len(STREAMS)), strict=True))
+        self._streams: dict[str, np.random.Generator] = {}
         self.world = World(config, region)
         self.levers: Levers = self.world.base_levers(config)
         """The levers in force (frozen: change them through the timeline)."""
         self.events = EventLog()
         self.mechanisms = {}
         """Mechanism name -> mechanism, in set-up order."""
-        for cls in mechanisms_for(config):
+        classes = mechanisms_for(config)
+        self.stream_names = tuple(f"{cls.name}.{s}" for cls in classes for s in cls.streams)
+        """Every named random stream of the run (``"<mechanism>.<purpose>"``)."""
+        for cls in classes:
             self.mechanisms[cls.name] = cls(self)
         self.timeline = Timeline(config.policy, self.world, self.levers)
         for mech in self.mechanisms.values():
@@ -106,7 +107,20 @@ class TraffickingModel(mesa.Model):
     # ------------------------------------------------------------------ streams, kernels
 
     def stream(self, name: str) -> np.random.Generator:
-        """The named random stream ``name`` (one of :data:`STREAMS`)."""
+        """The random stream called ``name`` (one of :attr:`stream_names`).
+
+        A child of the model generator's seed sequence, keyed by the name: its draws depend
+        on the seed and the name only, so adding a mechanism (or a stream) shifts no other
+        stream, and every package run with one seed sees the same streams.
+        """
+        if name not in self._streams:
+            if name not in self.stream_names:
+                raise KeyError(f"no random stream {name!r}; declared: "
+                               f"{', '.join(self.stream_names)}")
+            root = self.rng.bit_generator.seed_seq
+            seq = np.random.SeedSequence(root.entropy,
+                                         spawn_key=(*root.spawn_key, stream_key(name)))
+            self._streams[name] = np.random.Generator(np.random.PCG64(seq))
         return self._streams[name]
 
     @property

@@ -9,7 +9,7 @@ from scipy import stats
 from sim.config import ConfigError, available, make_config, to_dict
 from sim.mechanisms.day import Day
 from sim.mechanisms.organisations import NO_VACANCY
-from sim.model import STREAMS, TraffickingModel
+from sim.model import TraffickingModel
 from sim.policies import LEVERS
 from sim.simulate import simulate
 from sim.spatial import disk_cells
@@ -147,7 +147,8 @@ def test_a_policy_that_never_starts_changes_nothing():
 def test_replication_k_of_every_policy_gets_the_same_streams():
     a = TraffickingModel(toy(None, seed=5))
     b = TraffickingModel(toy("livelihoods", seed=5))
-    for name in STREAMS:
+    assert a.stream_names == b.stream_names and len(a.stream_names) >= 10
+    for name in a.stream_names:
         assert a.stream(name).integers(2**62) == b.stream(name).integers(2**62)
 
 

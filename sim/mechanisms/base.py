@@ -81,7 +81,8 @@ class Mechanism:
     setup_order: ClassVar[float] = 100.0
     """Mechanisms are built, and started, in this order."""
     streams: ClassVar[tuple[str, ...]] = ()
-    """Names of the random streams it draws from (see :meth:`TraffickingModel.stream`)."""
+    """Purposes of the random streams it draws from; stream ``p`` is the model's stream
+    ``"<name>.<p>"`` (:meth:`stream`)."""
     reads: ClassVar[frozenset[str]] = frozenset()
     """Lever fields it reads; :meth:`on_levers` is called when one of them changes."""
     metrics: ClassVar[tuple[str, ...]] = ()
@@ -91,6 +92,10 @@ class Mechanism:
         self.model = model
         self.world = model.world
         self.config = model.config
+
+    def stream(self, purpose: str):
+        """This mechanism's random stream for ``purpose`` (one of :attr:`streams`)."""
+        return self.model.stream(f"{self.name}.{purpose}")
 
     @classmethod
     def enabled(cls, config: ModelConfig) -> bool:

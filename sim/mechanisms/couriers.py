@@ -40,7 +40,7 @@ class Couriers(Mechanism):
 
     name = "couriers"
     setup_order = 50.0
-    streams = ("init", "move", "trips", "communities", "justice")
+    streams = ("init", "move", "trips", "turnover", "release")
     metrics = ("delivered_{c}", "recruits", "trafficker_revenue_usd", "couriers_active",
                "couriers_travelling", "couriers_detained", "couriers_imprisoned",
                "route_cells")
@@ -63,7 +63,7 @@ class Couriers(Mechanism):
 
     def start(self) -> None:
         """Recruit every organisation's couriers; stagger their first trips."""
-        rng = self.model.stream("init")
+        rng = self.stream("init")
         orgs = self.model.mechanisms["organisations"]
         cap = orgs.capacity()
         rest = self.world.commodity_table["rest_days"]
@@ -139,7 +139,7 @@ class Couriers(Mechanism):
         if len(who) == 0:
             return
         c, m = self.arrays, self.config.model
-        back = self.model.stream("justice").random(len(who)) < m.return_to_trade_prob
+        back = self.stream("release").random(len(who)) < m.return_to_trade_prob
         c.state[who[back]] = CourierState.IDLE
         rest = self.world.commodity_table["rest_days"]
         c.timer[who[back]] = rest[c.commodity[who[back]]]
@@ -166,7 +166,7 @@ class Couriers(Mechanism):
             ready[go] = True
         c.timer[idle & ~ready] -= 1
         # one draw from the trips stream every day, even with nobody leaving
-        normals = slot_normals(self.model.stream("trips"), go)
+        normals = slot_normals(self.stream("trips"), go)
         if len(go) == 0:
             return
         med = w.commodity_table["load_median"][c.commodity[go]]
@@ -181,7 +181,7 @@ class Couriers(Mechanism):
         """Travelling couriers follow their organisation's routes for one day (kernel)."""
         c = self.arrays
         orgs = self.model.mechanisms["organisations"]
-        seeds = slot_seeds(self.model.stream("move"), c.capacity)
+        seeds = slot_seeds(self.stream("move"), c.capacity)
         movers = np.flatnonzero(c.state == CourierState.TRAVELLING).astype(np.int64)
         m = len(movers)
         day.movers = movers
@@ -254,7 +254,7 @@ class Couriers(Mechanism):
     def turnover(self, day) -> None:
         """Idle couriers quit now and then; organisations recruit to fill vacancies."""
         c, m = self.arrays, self.config.model
-        rng = self.model.stream("communities")
+        rng = self.stream("turnover")
         idle = np.flatnonzero(c.state == CourierState.IDLE)
         self._leave_trade(idle[rng.random(len(idle)) < m.quit_rate_per_day])
         orgs = self.model.mechanisms["organisations"]

@@ -42,7 +42,7 @@ class Enforcement(Mechanism):
         super().__init__(model)
         w, m = self.world, self.config.model
         layout = w.units
-        init = model.stream("init")
+        init = self.stream("init")
         patrol_cells = [init.choice(w.patrol_start_cells(iso), size=cc.patrols, replace=True)
                         for iso, cc in self.config.scenario.countries.items()]
         cells = np.concatenate([layout.post_cell.astype(np.int64), *patrol_cells])
@@ -117,8 +117,8 @@ class Enforcement(Mechanism):
         pidx = self.patrol_index
         if len(pidx) == 0:
             return
-        seeds = draw_seeds(self.model.stream("patrol"), len(pidx))
-        redeploy = self.model.stream("redeploy").random((2, len(pidx)))
+        seeds = draw_seeds(self.stream("patrol"), len(pidx))
+        redeploy = self.stream("redeploy").random((2, len(pidx)))
         pos = self.units.cell[pidx]
         for k in np.unique(self.units.country[pidx]):
             sel = np.flatnonzero(self.units.country[pidx] == k)
@@ -196,7 +196,7 @@ class Enforcement(Mechanism):
         """Detection, bribes and escapes along the day's paths; flow is accumulated."""
         couriers = self.model.mechanisms["couriers"]
         c = couriers.arrays
-        seeds = slot_seeds(self.model.stream("detect"), c.capacity)
+        seeds = slot_seeds(self.stream("detect"), c.capacity)
         hazard = self.post_hazard + self.patrol_hazard + day.tip_hazard
         p_detect = np.where(self.world.core_cell, -np.expm1(-hazard), 0.0)
         m = len(day.movers)

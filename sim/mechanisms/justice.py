@@ -34,7 +34,7 @@ class Justice(Mechanism):
 
     name = "justice"
     setup_order = 30.0
-    streams = ("justice",)
+    streams = ("courts",)
     reads = frozenset({"penalty_years", "conviction_rate", "court_cases_per_day",
                        "court_feedback", "mla_delay_days"})
     metrics = ("convictions", "cases_decided", "case_days_total", "cross_border_cases_decided",
@@ -111,7 +111,7 @@ class Justice(Mechanism):
     @phase(COURTS)
     def courts(self, day) -> None:
         """Decide today's cases and log convictions and releases."""
-        d = day.decisions = self.advance(day.t, self.model.stream("justice"))
+        d = day.decisions = self.advance(day.t, self.stream("courts"))
         self._today = {name: 0.0 for name in self.metrics if name != "pending_cases"}
         if len(d.case) == 0:
             return

@@ -99,7 +99,7 @@ class Organisations(Mechanism):
             return
         c, w = self.model.mechanisms["couriers"].arrays, self.world
         p = levers.leader_hit_prob[w.country[c.cell[seized]], c.commodity[seized]]
-        u = self.model.stream("leaders").random(len(seized))
+        u = self.stream("leaders").random(len(seized))
         delay = self.config.model.leader_replacement_days
         for i in np.flatnonzero(u < p):
             o = int(c.org[seized[i]])
