@@ -23,7 +23,7 @@ from typing import Any
 import mesa
 import numpy as np
 
-from sim.config import ConfigError, ModelConfig, PolicyConfig, check_policy, make_config, replace
+from sim.config import ConfigError, ModelConfig, PolicyConfig, make_config, replace
 from sim.events import EventLog
 from sim.kernels import get_kernels
 from sim.levers import Levers
@@ -32,8 +32,8 @@ from sim.mechanisms.day import Day
 from sim.metrics import metric_names
 from sim.policies.timeline import LeverSet, PolicyChange, TimedChange, Timeline
 from sim.region.grid import RegionGrid
-from sim.schema import from_dict
 from sim.world import World
+
 
 def stream_key(name: str) -> int:
     """A stable 64-bit key of a stream name (BLAKE2b; the same in every process)."""
@@ -185,12 +185,10 @@ class TraffickingModel(mesa.Model):
         log reproduce the run exactly (:func:`sim.simulate.simulate` ``changes=``).
         """
         if isinstance(change, dict):
-            change = TimedChange.from_spec(change, self.world)
+            change = TimedChange.from_spec(change, self.world, self.config)
         if self.steps > 0 and change.start < self.next_day:
             raise ConfigError(f"change.start = {change.start} is not allowed: the model has "
                               f"run {self.steps} days; must be >= {self.next_day}")
-        if isinstance(change, PolicyChange):
-            check_policy(change.policy.config, self.config, f"change.{change.name}")
         self.timeline.add(change)
         return change
 
@@ -201,9 +199,8 @@ class TraffickingModel(mesa.Model):
         YAML file); a mapping without ``start`` starts on :attr:`next_day`.
         """
         if isinstance(policy, dict):
-            data = {"start": self.next_day if self.steps else 0, "end": None, **policy}
-            policy = from_dict(PolicyConfig, data, f"change.{name}")
-        return self.add_change(PolicyChange(name, policy, self.world))
+            policy = {"start": self.next_day if self.steps else 0, "end": None, **policy}
+        return self.add_change(PolicyChange.checked(name, policy, self.world, self.config))
 
     def set_lever(self, lever: str, value: Any, where: list | None = None,
                   start: int | None = None, end: int | None = None) -> TimedChange:

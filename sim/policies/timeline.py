@@ -18,12 +18,13 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
+from sim.config import ModelConfig, PolicyConfig, check_policy
 from sim.levers import LEVER_NAMES, Levers, lever_index
 from sim.policies.base import LEVERS, Policy
-from sim.schema import ConfigError
+from sim.schema import ConfigError, from_dict
 
 if TYPE_CHECKING:  # pragma: no cover
-    from sim.config import PolicyConfig, PolicyPackageConfig
+    from sim.config import PolicyPackageConfig
     from sim.world import World
 
 
@@ -60,15 +61,13 @@ class TimedChange(ABC):
         equal change."""
 
     @staticmethod
-    def from_spec(spec: dict, world: World) -> TimedChange:
-        """Rebuild a change from :meth:`spec` (ConfigError on a malformed spec)."""
+    def from_spec(spec: dict, world: World, config: ModelConfig) -> TimedChange:
+        """Rebuild a change from :meth:`spec` for a run of ``config`` (ConfigError on a
+        malformed spec, naming the field)."""
         kind = spec.get("kind") if isinstance(spec, dict) else None
         if kind == PolicyChange.kind:
-            from sim.config import PolicyConfig  # config imports this package
-            from sim.schema import from_dict
-
-            config = from_dict(PolicyConfig, dict(spec.get("policy", {})), "change.policy")
-            return PolicyChange(str(spec.get("name", config.lever)), config, world)
+            name = str(spec.get("name", "policy"))
+            return PolicyChange.checked(name, spec.get("policy"), world, config)
         if kind == LeverSet.kind:
             return LeverSet(world, spec.get("lever"), spec.get("value"), spec.get("where"),
                             spec.get("start"), spec.get("end"))
@@ -80,6 +79,17 @@ class PolicyChange(TimedChange):
     """A policy of a package, or added to a running model (a decision)."""
 
     kind = "policy"
+
+    @classmethod
+    def checked(cls, name: str, policy: PolicyConfig | dict, world: World,
+                config: ModelConfig) -> PolicyChange:
+        """A policy change validated against the run's config (ConfigError naming
+        ``change.<name>.<field>``)."""
+        path = f"change.{name}"
+        if not isinstance(policy, PolicyConfig):
+            policy = from_dict(PolicyConfig, policy, path)
+        check_policy(policy, config, path)
+        return cls(name, policy, world)
 
     def __init__(self, name: str, config: PolicyConfig, world: World):
         self.name = name
