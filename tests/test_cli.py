@@ -8,6 +8,8 @@ import pytest
 
 from tests.paths import ROOT
 
+pytestmark = pytest.mark.slow  # each test starts the command line in a subprocess
+
 
 def run_cli(*args, cwd=ROOT):
     return subprocess.run([sys.executable, "-m", "experiments.run", *args], cwd=cwd,

@@ -363,6 +363,7 @@ def cli_out(sweep_dir, tmp_path_factory):
     return out
 
 
+@pytest.mark.slow
 def test_cli_writes_every_output(cli_out):
     for name in ("runs.csv", "comparison.csv", "comparison.md", "costs.csv", "report.html",
                  "report.md", "effects.png", "flow_noise.png", "flow_plus100.png",
@@ -397,6 +398,7 @@ def test_report_html_is_self_contained_and_tells_the_numbers(cli_out):
     assert "](effects.png)" in md and "+100 kg" in md
 
 
+@pytest.mark.slow
 def test_cli_missing_dir_exits_2_with_one_line(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "experiments.compare", str(tmp_path / "nope")],
                           cwd=ROOT, capture_output=True, text=True, timeout=120)

@@ -4,7 +4,7 @@ import pytest
 from hydra import compose, initialize_config_dir
 
 from sim.config import ConfigError, field_specs, make_config, replace
-from sim.model import TraffickingModel
+from sim.simulate import build
 from tests.paths import CONFIGS
 
 
@@ -46,7 +46,7 @@ def test_unknown_site_fails_before_simulating(toy):
     bad = replace(toy, **{"scenario.commodities.cocaine.sources": ["Alport", "Atlantis"]})
     with pytest.raises(ConfigError, match=r"sources\[1\] = 'Atlantis' is not allowed: must be "
                                           r"a site of region 'toy'"):
-        TraffickingModel(bad)
+        build(bad)
 
 
 def test_countries_must_match_the_region(toy):
@@ -55,7 +55,7 @@ def test_countries_must_match_the_region(toy):
     data["scenario"]["countries"].pop("CCC")
     cfg = from_dict(ModelConfig, data)
     with pytest.raises(ConfigError, match=r"scenario\.countries\.CCC is not allowed"):
-        TraffickingModel(cfg)
+        build(cfg)
 
 
 def test_unknown_scenario_lists_the_available_ones():

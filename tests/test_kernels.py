@@ -21,9 +21,26 @@ def random_grid(rng, ny, nx, sea_share=0.15):
     return cost
 
 
-def test_every_kernel_has_a_twin():
+TWIN_TESTS = {
+    "route_costs": "test_routing_twins_equal",
+    "route_successors": "test_routing_twins_equal",
+    "move_couriers": "test_move_couriers_twins_equal",
+    "move_patrols": "test_move_patrols_twins_equal",
+    "detect_couriers": "test_detect_couriers_twins_equal",
+}
+"""Each kernel and the test that proves it equal to its twin."""
+
+
+def test_every_kernel_has_a_plain_python_twin_and_a_test_of_equality():
+    from numba.core.registry import CPUDispatcher
+
+    assert set(TWIN_TESTS) == set(KERNEL_NAMES)
     for name in KERNEL_NAMES:
-        assert getattr(NB, name) is not getattr(PY, name)
+        kernel, twin = getattr(NB, name), getattr(PY, name)
+        assert isinstance(kernel, CPUDispatcher), name
+        assert not isinstance(twin, CPUDispatcher) and twin.__name__ == f"{name}_py", name
+        assert twin.__code__ is not kernel.py_func.__code__, name  # a separate implementation
+        assert callable(globals()[TWIN_TESTS[name]])
 
 
 def test_splitmix_twin_and_uniformity():

@@ -9,9 +9,8 @@ from scipy import stats
 from sim.config import ConfigError, available, make_config, to_dict
 from sim.mechanisms.day import Day
 from sim.mechanisms.organisations import NO_VACANCY
-from sim.model import TraffickingModel
 from sim.policies import LEVERS
-from sim.simulate import simulate
+from sim.simulate import build, simulate
 from sim.spatial import disk_cells
 from tests.paths import CONFIGS
 
@@ -30,7 +29,11 @@ def toy(lever=None, *, seed=0, steps=200, params=None, countries=CORE, start=0, 
     return make_config("toy", seed=seed, steps=steps, overrides=overrides)
 
 
-def paired(lever, metric, *, seeds=range(6), **kw):
+SEEDS = range(8)
+"""Replications of every direction test (paired by seed, common random numbers)."""
+
+
+def paired(lever, metric, *, seeds=SEEDS, **kw):
     """Paired differences (policy - baseline) of a summary metric over seeds."""
     out = []
     for s in seeds:
@@ -115,7 +118,7 @@ def test_missing_params_take_the_lever_defaults():
 
 
 def test_levers_return_to_scenario_values_when_a_policy_ends():
-    model = TraffickingModel(toy("accountable_institutions", start=5, end=10, steps=20,
+    model = build(toy("accountable_institutions", start=5, end=10, steps=20,
                                  params={"bribe_reduction": 0.5}))
     enforcement = model.mechanisms["enforcement"]
     base = enforcement.bribe_prob.copy()
@@ -145,8 +148,8 @@ def test_a_policy_that_never_starts_changes_nothing():
 
 
 def test_replication_k_of_every_policy_gets_the_same_streams():
-    a = TraffickingModel(toy(None, seed=5))
-    b = TraffickingModel(toy("livelihoods", seed=5))
+    a = build(toy(None, seed=5))
+    b = build(toy("livelihoods", seed=5))
     assert a.stream_names == b.stream_names and len(a.stream_names) >= 10
     for name in a.stream_names:
         assert a.stream(name).integers(2**62) == b.stream(name).integers(2**62)
@@ -155,15 +158,17 @@ def test_replication_k_of_every_policy_gets_the_same_streams():
 # ----------------------------------------------------------------------------- directions
 
 
+@pytest.mark.slow
 def test_joint_operations_reduce_escapes_across_borders():
     d = paired("joint_operations", get("escapes_across_border"))
     assert upper_ci(d) < 0, d
 
 
+@pytest.mark.slow
 def test_intelligence_sharing_draws_patrols_to_neighbours_seizures():
     """A seizure in BBB at the AAA border: with sharing, AAA's patrols go to where it was."""
-    def heat_at_patrols(lever):
-        model = TraffickingModel(toy(lever, params={"delay_days": 0}, steps=50, seed=2))
+    def heat_at_patrols(lever, seed):
+        model = build(toy(lever, params={"delay_days": 0}, steps=50, seed=seed))
         model.step()  # policies switch on
         reg = model.world.region
         bbb, aaa = reg.country_index("BBB"), reg.country_index("AAA")
@@ -183,12 +188,14 @@ def test_intelligence_sharing_draws_patrols_to_neighbours_seizures():
             seen.append(heat[units.cell[mine]].mean())
         return np.mean(seen[10:])
 
-    shared, alone = heat_at_patrols("intelligence_sharing"), heat_at_patrols(None)
-    assert shared > 2 * alone + 0.1, (shared, alone)
+    d = np.array([heat_at_patrols("intelligence_sharing", s) - heat_at_patrols(None, s)
+                  for s in SEEDS])
+    assert lower_ci(d) > 0, d
 
 
+@pytest.mark.slow
 def test_shared_intelligence_arrives_after_the_reporting_delay():
-    model = TraffickingModel(toy("intelligence_sharing", params={"delay_days": 7}, steps=120,
+    model = build(toy("intelligence_sharing", params={"delay_days": 7}, steps=120,
                                  seed=1))
     enforcement = model.mechanisms["enforcement"]
     history = []
@@ -199,6 +206,7 @@ def test_shared_intelligence_arrives_after_the_reporting_delay():
     np.testing.assert_allclose(enforcement._lagged_intel(7), history[-8], rtol=1e-9, atol=1e-12)
 
 
+@pytest.mark.slow
 def test_harmonised_laws_move_flow_out_of_the_weakest_law_country():
     """BBB has the weakest law; harmonising it up makes cocaine routes avoid it."""
     weak = {"model.prison_year_cost_usd": 500_000.0,
@@ -215,12 +223,14 @@ def test_harmonised_laws_move_flow_out_of_the_weakest_law_country():
     assert upper_ci(d) < 0, d
 
 
+@pytest.mark.slow
 def test_harmonised_laws_shorten_cross_border_case_times():
-    d = paired("harmonised_laws", get("case_days_cross_border_mean"), seeds=range(3), steps=400,
+    d = paired("harmonised_laws", get("case_days_cross_border_mean"), steps=400,
                params={"mla_delay_reduction": 0.5})
-    assert (d < -60).all(), d  # MLA delay 180 -> 90 days
+    assert upper_ci(d) < 0, d  # MLA delay 180 -> 90 days
 
 
+@pytest.mark.slow
 def test_livelihoods_cut_recruitment_and_raise_tips_after_the_ramp_up():
     def after_ramp(lever, seed):
         r = simulate(toy(lever, seed=seed, steps=300,
@@ -235,11 +245,13 @@ def test_livelihoods_cut_recruitment_and_raise_tips_after_the_ramp_up():
     assert lower_ci(pol[:, 1] - base[:, 1]) > 0, (pol[:, 1], base[:, 1])
 
 
+@pytest.mark.slow
 def test_accountable_institutions_cut_bribed_passages():
     d = paired("accountable_institutions", get("bribed_passages"), params={"bribe_reduction": 0.8})
     assert upper_ci(d) < 0, d
 
 
+@pytest.mark.slow
 def test_justice_capacity_shortens_queues_and_raises_convictions():
     """Under congested courts: a smaller share of arrests still pending at the end and a
     larger share convicted."""
@@ -253,6 +265,7 @@ def test_justice_capacity_shortens_queues_and_raises_convictions():
     assert lower_ci(paired("justice_capacity", per_arrest("convictions"), **kw)) > 0
 
 
+@pytest.mark.slow
 def test_task_forces_remove_leaders_and_capacity():
     kw = {"params": {"leader_hit_prob": 0.2}, "steps": 300}
     assert lower_ci(paired("task_forces", get("leader_arrests"), **kw)) > 0
@@ -262,7 +275,7 @@ def test_task_forces_remove_leaders_and_capacity():
 def test_leaders_are_replaced_after_the_replacement_delay():
     cfg = toy("task_forces", params={"leader_hit_prob": 1.0}, end=30, steps=200, seed=0,
               extra={"model.leader_replacement_days": 40})
-    model = TraffickingModel(cfg).run()
+    model = build(cfg).run()
     orgs = model.mechanisms["organisations"]
     assert orgs.leaders.sum() == orgs.leaders0.sum()
     ts = model.datacollector.get_model_vars_dataframe()
@@ -270,7 +283,7 @@ def test_leaders_are_replaced_after_the_replacement_delay():
 
 
 def test_pooled_patrols_stay_within_partner_countries():
-    model = TraffickingModel(toy("joint_operations", countries=("AAA", "BBB"), steps=60))
+    model = build(toy("joint_operations", countries=("AAA", "BBB"), steps=60))
     allowed = {model.world.country_index(c) for c in ("AAA", "BBB")}
     enforcement = model.mechanisms["enforcement"]
     crossed = False
@@ -288,7 +301,7 @@ def test_pooled_patrols_stay_within_partner_countries():
 def test_task_forces_target_only_the_chosen_commodities():
     cfg = toy("task_forces", params={"leader_hit_prob": 0.5, "commodities": ["cocaine"]},
               steps=150, seed=1)
-    model = TraffickingModel(cfg).run()
+    model = build(cfg).run()
     orgs = model.mechanisms["organisations"]
     hit = {model.world.commodity_names[orgs.layout.commodity[o]] for o in range(orgs.layout.n)
            if orgs.leaders[o] < 3 or orgs.replace_at[o] != NO_VACANCY}
@@ -297,7 +310,7 @@ def test_task_forces_target_only_the_chosen_commodities():
 
 def test_task_forces_reject_an_unknown_commodity():
     with pytest.raises(ConfigError, match=r"params\.commodities\[0\] = 'heroin' is not allowed"):
-        TraffickingModel(toy("task_forces", params={"commodities": ["heroin"]}))
+        build(toy("task_forces", params={"commodities": ["heroin"]}))
 
 
 def test_baseline_against_itself_gives_intervals_covering_zero(tmp_path):

@@ -7,8 +7,11 @@ import sys
 import time
 
 import pandas as pd
+import pytest
 
 from tests.paths import ROOT
+
+pytestmark = pytest.mark.slow  # subprocess sweeps
 
 TOY = ["scenario=toy", "output.map=false", "output.format=csv"]
 
