@@ -12,8 +12,9 @@ report alike:
 
 Names may hold placeholders expanded per run: ``{c}`` (commodity), ``{iso}`` (core
 country), ``{crossing}`` (official crossing). :data:`SUMMARY_BLOCKS` gives the order of the
-summary columns; a block is expanded key-major over its placeholder. A new mechanism adds
-its metrics and statistics with :func:`define_metric` and :func:`define_statistic`.
+summary columns; a block is expanded key-major over its placeholder, and summary entries
+in no block follow them in registration order. A new mechanism adds its metrics and
+statistics with :func:`define_metric` and :func:`define_statistic`.
 """
 
 from __future__ import annotations
@@ -325,6 +326,17 @@ def summarise(run: RunView, metrics_in_use: Iterable[str]) -> dict:
         for key in keys:  # key-major order
             for name in present:
                 run.values[column(name, key)] = run.values.pop(column(name, key))
+    placed = {name for block in SUMMARY_BLOCKS for name in block}
+    for name, entry in entries.items():  # e.g. a new mechanism's: after the blocks
+        if name in placed:
+            continue
+        if _placeholder(name) is not None:
+            raise ValueError(f"summary entry {name!r} has a placeholder: add it to "
+                             f"SUMMARY_BLOCKS")
+        if isinstance(entry, Metric):
+            run.values[name] = metric_value(entry, entry.name)
+        else:
+            run.values[name] = entry.compute(run)
     return run.values
 
 
