@@ -30,6 +30,7 @@ from matplotlib.lines import Line2D  # noqa: E402
 
 from sim.analysis.compare import POLICY, RUN_DIR, Comparison, FlowComparison, Sweep  # noqa: E402
 from sim.atomic import write_atomic  # noqa: E402
+from sim.metrics import describe_column  # noqa: E402
 
 BASELINE_COLOUR = "#111111"
 """Colour of the baseline package in every figure."""
@@ -373,12 +374,9 @@ def plot_flow_maps(flows: FlowComparison, comparison: Comparison, region,
     return _save(fig, Path(path))
 
 
-TIMESERIES_LABELS = {
-    "arrests_cumulative": ("arrests, cumulative", "people"),
-    "pending_cases": ("pending court cases", "cases"),
-    "participation": ("community participation in the trade", "share"),
-    "trust": ("community trust in the state", "0–1"),
-}
+TIMESERIES_PANELS = ("arrests_cumulative", "pending_cases", "participation", "trust")
+"""Panels of the daily-course figure after the per-commodity ones (see
+:func:`sim.analysis.compare.daily_series`)."""
 
 
 NON_NEGATIVE = frozenset({"pending_cases", "participation", "trust"})
@@ -386,13 +384,12 @@ NON_NEGATIVE = frozenset({"pending_cases", "participation", "trust"})
 
 
 def _series_label(series: str, units: dict[str, str]) -> tuple[str, str]:
-    if series in TIMESERIES_LABELS:
-        return TIMESERIES_LABELS[series]
-    for m in ("delivered", "seized"):
-        for c, unit in units.items():
-            if series == f"{m}_{c}_cumulative":
-                return f"{c} {m}, cumulative", unit
-    return series.replace("_", " "), ""
+    """Label and unit of a daily series, from the metric definitions (:mod:`sim.metrics`);
+    ``<metric>_cumulative`` is the running total of a daily metric."""
+    if series.endswith("_cumulative"):
+        label, unit = describe_column(series.removesuffix("_cumulative"), units)
+        return f"{label}, cumulative", unit.removesuffix("/day")
+    return describe_column(series, units)
 
 
 MAX_BANDS = 4
@@ -410,7 +407,7 @@ def plot_timeseries(bands: pd.DataFrame, comparison: Comparison, path: str | os.
     if bands.empty:
         return None
     order = [f"{m}_{c}_cumulative" for c in comparison.commodities
-             for m in ("delivered", "seized")] + list(TIMESERIES_LABELS)
+             for m in ("delivered", "seized")] + list(TIMESERIES_PANELS)
     series = [s for s in order if s in set(bands["series"])]
     colours = policy_colours(comparison)
     ncol = min(4, len(series))
