@@ -158,8 +158,7 @@ _m("cases_decided", "daily", "cases/day", "cases decided", "cases decided by cou
 _m("case_days_total", "daily", "days", "arrest-to-decision days",
    "summed arrest-to-decision time of cases decided")
 _m("cross_border_cases_decided", "daily", "cases/day", "cross-border cases decided",
-   "decided cases that needed mutual legal assistance", SUM,
-   "cross border cases decided", "")
+   "decided cases that needed mutual legal assistance", SUM)
 _m("cross_border_case_days_total", "daily", "days", "cross-border case days",
    "summed arrest-to-decision time of those cases")
 _m("bribed_passages", "daily", "events/day", "bribed passages",
@@ -175,7 +174,7 @@ _m("trafficker_revenue_usd", "daily", "USD/day", "trafficker revenue",
 _m("armed_group_revenue_usd", "daily", "USD/day", "armed-group revenue",
    "tolls taken on flows in armed zones", SUM)
 _m("leader_arrests", "daily", "people/day", "leader arrests",
-   "organisation leaders arrested (task forces)", SUM, "leader arrests", "")
+   "organisation leaders arrested (task forces)", SUM)
 _m("policy_cost_usd", "daily", "USD/day", "policy cost", "cost of the policies in force", SUM)
 _m("couriers_active", "state", "people", "active couriers",
    "couriers idle, travelling or returning", END)
@@ -192,15 +191,12 @@ _m("participation", "state", "share", "community participation in the trade",
 _m("trust", "state", "0–1", "community trust in the state",
    "mean community trust in the state", END, "community trust at end")
 _m("tip_rate", "state", "probability", "community tip rate",
-   "mean P(a community tips off the state about a passage next to it)", END,
-   "tip rate end", "")
+   "mean P(a community tips off the state about a passage next to it)", END)
 _m("route_cells", "state", "cells", "cells used by routes per day",
    "cells crossed by any loaded courier today", MEAN)
-_m("leaders", "state", "people", "organisation leaders", "organisation leaders in place", END,
-   "leaders end", "")
+_m("leaders", "state", "people", "organisation leaders", "organisation leaders in place", END)
 _m("organisation_capacity", "state", "couriers", "organisation capacity",
-   "couriers the organisations can run with their leaders", END,
-   "organisation capacity end", "")
+   "couriers the organisations can run with their leaders", END)
 del _m
 
 
@@ -457,7 +453,7 @@ _s("seized_value_usd", "USD", "value seized",
    "everything seized, at destination prices (what traffickers lose)", _seized_value)
 _s("case_days_mean", "days", "mean arrest-to-decision time", "over the cases decided",
    _ratio("case_days_total", "cases_decided"))
-_s("case_days_cross_border_mean", "", "case days cross border mean",
+_s("case_days_cross_border_mean", "days", "mean arrest-to-decision time, cross-border cases",
    "over the decided cases that needed mutual legal assistance",
    _ratio("cross_border_case_days_total", "cross_border_cases_decided",
           "cross_border_cases_decided"))
@@ -468,7 +464,7 @@ _s("route_cells_{c}", "cells", "{c} cells used", "cells its flow crossed over th
    _route_cells)
 _s("spread_km_{c}", "km", "{c} route spread",
    "flow-weighted standard distance of flow cells from their centroid", _spread_km)
-_s("flow_share.{iso}", "", "flow share.{iso}",
+_s("flow_share.{iso}", "share", "share of flow in {iso}",
    "share of all flow (value-weighted, USD x cell passages) inside the country", _flow_share)
 _s("crossing_share.{crossing}", "share", "share of border flow at {crossing}",
    "share of all border flow (value-weighted, USD) within crossing_radius_cells of it",
