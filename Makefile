@@ -14,9 +14,9 @@ run: setup
 		output.map=false sweep_name=main
 	.venv/bin/python -m experiments.compare outputs/sweeps/main
 
-# The test suite (what CI runs).
+# The test suite (what CI runs), spread over the machine's cores (pytest-xdist).
 test: setup
-	.venv/bin/python -m pytest
+	.venv/bin/python -m pytest -n auto
 
 # Performance figures of DESIGN.md §6 (not part of the tests).
 bench: setup
