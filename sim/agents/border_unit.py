@@ -14,7 +14,8 @@ __all__ = ["PATROL", "POST", "BorderUnit", "UnitArrays"]
 
 @dataclass
 class UnitArrays:
-    """Structure-of-arrays state of all border units (posts first, then patrols).
+    """Structure-of-arrays state of all border units (posts first, then patrols; the fixed
+    layout and the indices of posts and patrols are in :class:`sim.world.UnitLayout`).
 
     Attributes
     ----------
@@ -28,16 +29,6 @@ class UnitArrays:
     country: np.ndarray
     cell: np.ndarray
     allowed_bits: np.ndarray
-
-    @property
-    def patrols(self) -> np.ndarray:
-        """Indices of mobile patrols."""
-        return np.flatnonzero(self.kind == PATROL)
-
-    @property
-    def posts(self) -> np.ndarray:
-        """Indices of fixed posts."""
-        return np.flatnonzero(self.kind == POST)
 
 
 class BorderUnit(mesa.Agent):
