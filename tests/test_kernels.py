@@ -79,6 +79,23 @@ def test_routing_twins_equal(seed, ny, nx, noise):
         np.testing.assert_array_equal(x, y)
 
 
+@FAST
+@given(seed=st.integers(0, 2**32), n_required=st.integers(0, 5),
+       spread=st.sampled_from([1, 2, 50]))
+def test_route_costs_equal_their_twin_under_ties_and_wide_cost_ranges(seed, n_required, spread):
+    """Integer costs make many equal path costs (the early stop's tie rule is exercised);
+    a wide spread makes the bucket ring long."""
+    rng = np.random.default_rng(seed)
+    ny, nx = 11, 13
+    cost = rng.integers(1, spread + 1, ny * nx).astype(float) ** (2 if spread == 50 else 1)
+    cost[rng.random(ny * nx) < 0.1] = np.inf
+    land = np.flatnonzero(np.isfinite(cost))
+    targets = rng.choice(land, size=2, replace=False).astype(np.int64)
+    required = rng.choice(land, size=n_required).astype(np.int64)
+    np.testing.assert_array_equal(NB.route_costs(cost, nx, targets, required),
+                                  PY.route_costs(cost, nx, targets, required))
+
+
 def test_route_costs_matches_known_distances():
     # 1 x 5 corridor of unit cost: cost-to-go from the right end is 4, 3, 2, 1, 0.
     cost = np.ones(5)

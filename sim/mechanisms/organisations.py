@@ -16,6 +16,7 @@ import numpy as np
 
 from sim.agents.courier import CourierState
 from sim.agents.organisation import Organisation
+from sim.kernels.routing import UNREACHABLE
 from sim.mechanisms.base import LEADERS, LEARN, PLAN, Mechanism, phase, register
 from sim.schema import ConfigError
 from sim.spatial import disk_cells, km_to_cells
@@ -50,10 +51,12 @@ class Organisations(Mechanism):
         self.replace_at = np.full(n, NO_VACANCY, np.int64)
         """Day the next lost leader is replaced (:data:`NO_VACANCY`: none)."""
         self.succ = np.empty((n, w.n_cells, 2), np.int32)
-        self.succ_hours = np.empty((n, w.n_cells, 2), np.float32)
-        self.p_first = np.empty((n, w.n_cells), np.float32)
-        self._windows: dict[int, tuple[tuple[int, int, int, int], np.ndarray]] = {}
-        """Route window (bounding box, cell mask) per organisation (cache)."""
+        self.succ[:] = (UNREACHABLE, -1)
+        self.succ_hours = np.zeros((n, w.n_cells, 2), np.float32)
+        self.p_first = np.ones((n, w.n_cells), np.float32)
+        """Route tables (:func:`sim.kernels.routing.route_successors`), one row each."""
+        self._boxes: dict[int, tuple[int, int, int, int]] = {}
+        """The route window each organisation's table was last planned over."""
         self.agents = [Organisation(model, self, o) for o in range(n)]
 
     def start(self) -> None:
@@ -141,68 +144,104 @@ class Organisations(Mechanism):
                 self.scale[o] = 1.0
         self.memory_step[o] = step
 
-    def route_cost(self, o: int) -> np.ndarray:
+    def route_cost(self, o: int, box: tuple[int, int, int, int] | None = None) -> np.ndarray:
         """Expected cost (USD) of entering each cell for organisation ``o``'s couriers.
 
         travel time x value of time + perceived detection x (expected loss of load and
-        legal exposure, or the bribe) + armed-group toll; ``inf`` off land.
+        legal exposure, or the bribe) + armed-group toll; ``inf`` off land. With ``box``
+        ``(row0, row1, col0, col1)`` (inclusive), the cells of that box only, row-major.
         """
         m, w, levers = self.config.model, self.world, self.model.levers
         enforcement = self.model.mechanisms["enforcement"]
         evidence = self.model.mechanisms["justice"].evidence
+        if box is None:
+            box = (0, w.shape[0] - 1, 0, w.shape[1] - 1)
+        r0, r1, c0, c1 = box
+
+        def cut(layer: np.ndarray) -> np.ndarray:
+            return layer.reshape(w.shape)[r0:r1 + 1, c0:c1 + 1].ravel()
+
         k = int(self.layout.commodity[o])
         com = w.commodities[k]
         value = com.load_median * com.value_at_source_usd
-        ctry = np.maximum(w.country, 0)
-        legal = (m.prison_year_cost_usd * levers.penalty_years * m.sentence_fraction
-                 * com.penalty_weight * evidence * levers.conviction_rate)[ctry]
-        p_known = -np.expm1(-(enforcement.post_hazard + enforcement.patrol_hazard_known))
-        p = np.minimum(p_known + self.risk_memory(o), 1.0)
-        bribe_prob, escape = enforcement.bribe_prob, enforcement.escape
+        legal_by_country = (m.prison_year_cost_usd * levers.penalty_years * m.sentence_fraction
+                            * com.penalty_weight * evidence * levers.conviction_rate)
+        legal = legal_by_country[np.maximum(cut(w.country), 0)]
+        p_known = -np.expm1(-(cut(enforcement.post_hazard)
+                              + cut(enforcement.patrol_hazard_known)))
+        p = np.minimum(p_known + cut(self.memory[o]) * self.scale[o], 1.0)
+        bribe_prob, escape = cut(enforcement.bribe_prob), cut(enforcement.escape)
+        hours = cut(w.cell_hours)
         caught = (1.0 - bribe_prob) * (1.0 - escape) * (value + legal)
         bribed = bribe_prob * m.bribe_share * value
-        cost = (com.value_of_time_usd_per_hour * w.cell_hours
+        cost = (com.value_of_time_usd_per_hour * hours
                 + m.risk_aversion * p * (caught + bribed)
-                + m.armed_toll_share * w.armed * value)
+                + m.armed_toll_share * cut(w.armed) * value)
         # a small floor keeps every step strictly costly (routes always go downhill)
-        cost = cost + 1e-6 * (1.0 + value) * w.cell_hours
-        return np.where(w.land, cost, np.inf)
+        cost = cost + 1e-6 * (1.0 + value) * hours
+        return np.where(cut(w.land), cost, np.inf)
 
     def _plan(self, o: int, step: int) -> None:
-        """Recompute organisation ``o``'s route field and successor table."""
+        """Recompute organisation ``o``'s routes: the cost-to-go field and successor table
+        over its route window (kernels ``route_costs`` and ``route_successors`` on the
+        window's cells); every cell outside the window has no route."""
         self._decay_memory(o, step)
         c = self.model.mechanisms["couriers"].arrays
         on_road = (c.state == CourierState.TRAVELLING) & (c.org == o)
         required = np.union1d(np.array([self.layout.source[o]], np.int64),
                               c.cell[on_road]).astype(np.int64)
-        cost = self.route_cost(o)
-        window = self._route_window(o, required)
-        if window is not None:
-            cost = np.where(window, cost, np.inf)
         w, k = self.world, self.model.kernels
-        dist = k.route_costs(cost, w.nx, self.layout.targets[o], required)
-        k.route_successors(dist, cost, w.cell_hours, w.nx, self.config.model.route_noise,
-                           self.succ[o], self.succ_hours[o], self.p_first[o])
+        box = self._route_box(o, required)
+        r0, r1, c0, c1 = box
+        width, height = c1 - c0 + 1, r1 - r0 + 1
+
+        def local(cells: np.ndarray) -> np.ndarray:
+            rows, cols = np.divmod(cells, w.nx)
+            return ((rows - r0) * width + (cols - c0)).astype(np.int64)
+
+        cost = self.route_cost(o, box)
+        dist = k.route_costs(cost, width, local(self.layout.targets[o]), local(required))
+        hours = w.cell_hours.reshape(w.shape)[r0:r1 + 1, c0:c1 + 1].ravel()
+        succ = np.empty((width * height, 2), np.int32)
+        succ_hours = np.empty((width * height, 2), np.float32)
+        p_first = np.empty(width * height, np.float32)
+        k.route_successors(dist, cost, hours, width, self.config.model.route_noise, succ,
+                           succ_hours, p_first)
+        rows, cols = np.divmod(succ, width)  # local successor cells back to grid cells
+        succ = np.where(succ >= 0, (rows + r0) * w.nx + cols + c0, succ)
+        old = self._boxes.get(o)
+        if old is not None and old != box:
+            self._clear(o, old)
+        shape = (*w.shape, 2)
+        self.succ[o].reshape(shape)[r0:r1 + 1, c0:c1 + 1] = succ.reshape(height, width, 2)
+        self.succ_hours[o].reshape(shape)[r0:r1 + 1, c0:c1 + 1] = succ_hours.reshape(
+            height, width, 2)
+        self.p_first[o].reshape(w.shape)[r0:r1 + 1, c0:c1 + 1] = p_first.reshape(height, width)
+        self._boxes[o] = box
         self.last_plan[o] = step
 
-    def _route_window(self, o: int, required: np.ndarray) -> np.ndarray | None:
-        """Cells an organisation's routes may use: the bounding box of its source, its
-        destinations and its couriers on the road, widened by ``route_window_km`` on each
-        side (``None`` = the whole grid, when ``route_window_km`` is 0)."""
+    def _clear(self, o: int, box: tuple[int, int, int, int]) -> None:
+        """No route from any cell of ``box`` (the table's state outside every window)."""
+        r0, r1, c0, c1 = box
+        w = self.world
+        self.succ[o].reshape(*w.shape, 2)[r0:r1 + 1, c0:c1 + 1] = (UNREACHABLE, -1)
+        self.succ_hours[o].reshape(*w.shape, 2)[r0:r1 + 1, c0:c1 + 1] = 0.0
+        self.p_first[o].reshape(w.shape)[r0:r1 + 1, c0:c1 + 1] = 1.0
+
+    def _route_box(self, o: int, required: np.ndarray) -> tuple[int, int, int, int]:
+        """The cells an organisation's routes may use, as an inclusive box
+        ``(row0, row1, col0, col1)``: the bounding box of its source, its destinations and
+        its couriers on the road, widened by ``route_window_km`` on each side (the whole
+        grid when ``route_window_km`` is 0)."""
         m, w = self.config.model, self.world
+        ny, nx = w.shape
         if m.route_window_km <= 0:
-            return None
+            return (0, ny - 1, 0, nx - 1)
         cells = np.concatenate([self.layout.targets[o], required])
         rows, cols = np.divmod(cells, w.nx)
         margin = km_to_cells(m.route_window_km, w.cell_km)
-        ny, nx = w.shape
-        box = (max(int(rows.min()) - margin, 0), min(int(rows.max()) + margin, ny - 1),
-               max(int(cols.min()) - margin, 0), min(int(cols.max()) + margin, nx - 1))
-        if self._windows.get(o, (None,))[0] != box:
-            mask = np.zeros((ny, nx), bool)
-            mask[box[0]: box[1] + 1, box[2]: box[3] + 1] = True
-            self._windows[o] = (box, mask.ravel())
-        return self._windows[o][1]
+        return (max(int(rows.min()) - margin, 0), min(int(rows.max()) + margin, ny - 1),
+                max(int(cols.min()) - margin, 0), min(int(cols.max()) + margin, nx - 1))
 
     # ------------------------------------------------------------------ learning
 
