@@ -13,8 +13,13 @@ convictions (sentence, days), recruitments/releases (0) and leader arrests (1 le
 courier -1)."""
 
 
+DTYPES = (np.int64, np.int8, np.int64, np.int16, np.int16, np.float64, np.int32, np.int64)
+"""Column dtypes of the log, in :attr:`EventLog.COLUMNS` order."""
+
+
 class EventLog:
-    """Append-only log of events, stored as chunks of arrays."""
+    """Append-only log of events, stored as chunks: a chunk is one call of :meth:`add`,
+    kept as given (scalars, or copies of arrays) and broadcast only when the log is read."""
 
     COLUMNS = ("step", "event", "cell", "country", "commodity", "quantity", "organisation",
                "courier")
@@ -26,29 +31,34 @@ class EventLog:
         """Record one event per courier in ``courier``; other arguments broadcast."""
         # copy: callers often pass views of large arrays, which a log must not keep alive
         courier = np.array(courier, np.int64, ndmin=1)
-        n = len(courier)
-        if n == 0:
+        if len(courier) == 0:
             return
-        code = EVENT_TYPES.index(event)
+        values = (step, EVENT_TYPES.index(event), cell, country, commodity, quantity,
+                  organisation)
+        self._chunks.append(tuple(np.array(x, dtype) if np.ndim(x) else x
+                                  for x, dtype in zip(values, DTYPES, strict=False))
+                            + (courier,))
 
-        def col(x, dtype):
-            return np.broadcast_to(np.asarray(x, dtype), (n,)).copy()
-
-        self._chunks.append((col(step, np.int64), col(code, np.int8), col(cell, np.int64),
-                             col(country, np.int16), col(commodity, np.int16),
-                             col(quantity, np.float64), col(organisation, np.int32), courier))
+    def _columns(self) -> list[np.ndarray]:
+        if not self._chunks:
+            return [np.zeros(0, t) for t in DTYPES]
+        sizes = [len(chunk[-1]) for chunk in self._chunks]
+        cols = []
+        for i, dtype in enumerate(DTYPES):
+            out = np.empty(sum(sizes), dtype)
+            at = 0
+            for chunk, n in zip(self._chunks, sizes, strict=True):
+                out[at: at + n] = chunk[i]
+                at += n
+            cols.append(out)
+        return cols
 
     def __len__(self) -> int:
-        return sum(len(c[0]) for c in self._chunks)
+        return sum(len(c[-1]) for c in self._chunks)
 
     def to_frame(self, region, commodity_names) -> pd.DataFrame:
         """Tidy event table with names, ISO3 codes and cell coordinates (degrees)."""
-        if self._chunks:
-            cols = [np.concatenate(parts) for parts in zip(*self._chunks, strict=True)]
-        else:
-            cols = [np.zeros(0, t) for t in (np.int64, np.int8, np.int64, np.int16, np.int16,
-                                             np.float64, np.int32, np.int64)]
-        step, code, cell, country, commodity, qty, org, courier = cols
+        step, code, cell, country, commodity, qty, org, courier = self._columns()
         lon, lat = region.cell_center(cell)
         nx = region.shape[1]
         iso = np.array(region.countries + ("",), dtype=object)

@@ -8,7 +8,15 @@ from hypothesis import strategies as st
 from sim.kernels import KERNEL_NAMES, get_kernels
 from sim.kernels.detection import ESCAPED, PASSED, SEIZED
 from sim.kernels.routing import TARGET, UNREACHABLE
-from sim.kernels.streams import draw_seeds, next_uniform, next_uniform_py
+from sim.kernels.streams import (
+    draw_base,
+    draw_seeds,
+    next_uniform,
+    next_uniform_py,
+    slot_seed,
+    slot_seed_py,
+    slot_seeds,
+)
 
 NB = get_kernels("numba")
 PY = get_kernels("python")
@@ -41,6 +49,15 @@ def test_every_kernel_has_a_plain_python_twin_and_a_test_of_equality():
         assert not isinstance(twin, CPUDispatcher) and twin.__name__ == f"{name}_py", name
         assert twin.__code__ is not kernel.py_func.__code__, name  # a separate implementation
         assert callable(globals()[TWIN_TESTS[name]])
+
+
+def test_slot_seeds_are_per_slot_and_equal_in_kernels_and_twins():
+    base = draw_base(np.random.default_rng(4))
+    bulk = slot_seeds(np.random.default_rng(4), 50)
+    for i in (0, 1, 17, 49):
+        assert int(slot_seed(base, i)) == slot_seed_py(int(base), i) == int(bulk[i])
+    # a slot's seed does not depend on how many slots there are
+    assert slot_seeds(np.random.default_rng(4), 10)[7] == bulk[7]
 
 
 def test_splitmix_twin_and_uniformity():
@@ -158,7 +175,7 @@ def courier_world(seed, n_couriers, ny=12, nx=15, n_orgs=3):
         succ[o], succ_h[o], p_first[o] = s, sh, p
     cell = rng.choice(land, size=n_couriers).astype(np.int32)
     org = rng.integers(0, n_orgs, n_couriers).astype(np.int32)
-    seeds = draw_seeds(rng, n_couriers)
+    seeds = draw_base(rng)
     movers = np.flatnonzero(rng.random(n_couriers) < 0.8).astype(np.int64)
     return dict(rng=rng, n=n, nx=nx, succ=succ, succ_h=succ_h, p_first=p_first, cell=cell,
                 org=org, seeds=seeds, movers=movers)

@@ -10,7 +10,13 @@ passing through each cell) is accumulated up to where the courier stopped.
 import numpy as np
 from numba import njit
 
-from sim.kernels.streams import SALT_DETECT, next_uniform, next_uniform_py
+from sim.kernels.streams import (
+    SALT_DETECT,
+    next_uniform,
+    next_uniform_py,
+    slot_seed,
+    slot_seed_py,
+)
 
 PASSED = 0
 """Outcome: travelled the whole day's path."""
@@ -23,7 +29,7 @@ _SALT_DETECT = np.uint64(SALT_DETECT)
 
 
 @njit(cache=True)
-def detect_couriers(movers, path, n_hops, seeds, p_detect, bribe_prob, escape_prob,
+def detect_couriers(movers, path, n_hops, base_seed, p_detect, bribe_prob, escape_prob,
                     load, commodity, flow, outcome, stop_hop, n_bribes, bribe_cell):
     """Resolve detection along today's paths and accumulate flow.
 
@@ -35,8 +41,9 @@ def detect_couriers(movers, path, n_hops, seeds, p_detect, bribe_prob, escape_pr
         Cells entered today (:func:`sim.kernels.movement.move_couriers`).
     n_hops : int32 (m,)
         Valid entries per row of ``path``.
-    seeds : uint64 (n_couriers,)
-        Today's stream seed of every courier.
+    base_seed : uint64
+        Today's base draw; courier ``i`` draws from :func:`~sim.kernels.streams.slot_seed`
+        ``(base_seed, i)``.
     p_detect, bribe_prob, escape_prob : float64 (n_cells,)
         Per-passage detection probability, bribe acceptance and escape probability.
     load : float64 (n_couriers,)
@@ -60,7 +67,7 @@ def detect_couriers(movers, path, n_hops, seeds, p_detect, bribe_prob, escape_pr
     """
     for j in range(movers.shape[0]):
         i = movers[j]
-        state = seeds[i] ^ _SALT_DETECT
+        state = slot_seed(base_seed, i) ^ _SALT_DETECT
         q = load[i]
         com = commodity[i]
         outcome[j] = PASSED
@@ -90,12 +97,12 @@ def detect_couriers(movers, path, n_hops, seeds, p_detect, bribe_prob, escape_pr
             break
 
 
-def detect_couriers_py(movers, path, n_hops, seeds, p_detect, bribe_prob, escape_prob,
+def detect_couriers_py(movers, path, n_hops, base_seed, p_detect, bribe_prob, escape_prob,
                        load, commodity, flow, outcome, stop_hop, n_bribes, bribe_cell):
     """Plain-Python twin of :func:`detect_couriers`."""
     for j in range(len(movers)):
         i = int(movers[j])
-        state = int(seeds[i]) ^ SALT_DETECT
+        state = slot_seed_py(base_seed, i) ^ SALT_DETECT
         q = float(load[i])
         com = int(commodity[i])
         outcome[j] = PASSED

@@ -15,6 +15,8 @@ from sim.kernels.streams import (
     SALT_PATROL,
     next_uniform,
     next_uniform_py,
+    slot_seed,
+    slot_seed_py,
 )
 
 _SALT_MOVE = np.uint64(SALT_MOVE)
@@ -22,7 +24,7 @@ _SALT_PATROL = np.uint64(SALT_PATROL)
 
 
 @njit(cache=True)
-def move_couriers(movers, cell, org, seeds, succ, succ_hours, p_first, hours_per_day,
+def move_couriers(movers, cell, org, base_seed, succ, succ_hours, p_first, hours_per_day,
                   path, n_hops, arrived):
     """Advance travelling couriers along their organisation's routes for one day.
 
@@ -38,8 +40,9 @@ def move_couriers(movers, cell, org, seeds, succ, succ_hours, p_first, hours_per
         Current flat cell of every courier; updated for movers.
     org : int32 (n_couriers,)
         Organisation index of every courier.
-    seeds : uint64 (n_couriers,)
-        Today's stream seed of every courier.
+    base_seed : uint64
+        Today's base draw; courier ``i`` draws from :func:`~sim.kernels.streams.slot_seed`
+        ``(base_seed, i)``.
     succ : int32 (n_orgs, n_cells, 2)
         Successor tables (:func:`sim.kernels.routing.route_successors`).
     succ_hours : float32 (n_orgs, n_cells, 2)
@@ -65,7 +68,7 @@ def move_couriers(movers, cell, org, seeds, succ, succ_hours, p_first, hours_per
         o = org[i]
         c = cell[i]
         budget = hours_per_day
-        state = seeds[i] ^ _SALT_MOVE
+        state = slot_seed(base_seed, i) ^ _SALT_MOVE
         h = 0
         while h < max_hops:
             if succ[o, c, 0] < 0:
@@ -86,7 +89,7 @@ def move_couriers(movers, cell, org, seeds, succ, succ_hours, p_first, hours_per
         cell[i] = c
 
 
-def move_couriers_py(movers, cell, org, seeds, succ, succ_hours, p_first, hours_per_day,
+def move_couriers_py(movers, cell, org, base_seed, succ, succ_hours, p_first, hours_per_day,
                      path, n_hops, arrived):
     """Plain-Python twin of :func:`move_couriers` (same arguments, same effects)."""
     max_hops = path.shape[1]
@@ -95,7 +98,7 @@ def move_couriers_py(movers, cell, org, seeds, succ, succ_hours, p_first, hours_
         o = int(org[i])
         c = int(cell[i])
         budget = float(hours_per_day)
-        state = int(seeds[i]) ^ SALT_MOVE
+        state = slot_seed_py(base_seed, i) ^ SALT_MOVE
         h = 0
         while h < max_hops:
             if succ[o, c, 0] < 0:

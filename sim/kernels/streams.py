@@ -75,26 +75,51 @@ def _splitmix_vec(x: np.ndarray) -> np.ndarray:
         return z ^ (z >> _S31)
 
 
-def slot_seeds(rng: np.random.Generator, n: int) -> np.ndarray:
-    """64-bit stream seeds for agent slots ``0 .. n-1`` (uint64).
+def draw_base(rng: np.random.Generator) -> np.uint64:
+    """One 64-bit draw from ``rng``: the base of a day's per-slot seeds (:func:`slot_seed`)."""
+    return np.uint64(rng.integers(0, np.iinfo(np.uint64).max, dtype=np.uint64, endpoint=True))
 
-    One draw from ``rng`` per call, hashed with each slot index: slot ``i`` gets the same
-    seed whatever ``n`` is. So the draws of a courier slot on a given day do not depend on
-    how many slots exist, which keeps common random numbers between policies that
-    recruit different numbers of couriers.
+
+@njit(inline="always")
+def slot_seed(base, slot):
+    """Stream seed of agent slot ``slot`` for the day whose base draw is ``base``
+    (uint64, wrapping): the SplitMix64 output of ``base + slot * MIX2``.
+
+    Slot ``i`` gets the same seed whatever the number of slots, so the draws of a courier
+    slot on a given day do not depend on how many slots exist: common random numbers
+    between policies that recruit different numbers of couriers.
     """
-    base = rng.integers(0, np.iinfo(np.uint64).max, dtype=np.uint64, endpoint=True)
+    z = base + np.uint64(slot) * _MIX2 + _GOLDEN
+    z = (z ^ (z >> _S30)) * _MIX1
+    z = (z ^ (z >> _S27)) * _MIX2
+    return z ^ (z >> _S31)
+
+
+def slot_seed_py(base: int, slot: int) -> int:
+    """Plain-Python twin of :func:`slot_seed`."""
+    z = (int(base) + int(slot) * MIX2 + GOLDEN) & MASK64
+    z = ((z ^ (z >> 30)) * MIX1) & MASK64
+    z = ((z ^ (z >> 27)) * MIX2) & MASK64
+    return z ^ (z >> 31)
+
+
+def slot_seeds(rng: np.random.Generator, n: int) -> np.ndarray:
+    """Seeds of agent slots ``0 .. n-1`` for one day (uint64): :func:`slot_seed` of one
+    draw from ``rng`` (kernels compute them themselves from :func:`draw_base`)."""
+    base = draw_base(rng)
     with np.errstate(over="ignore"):
-        return _splitmix_vec(np.uint64(base) + np.arange(n, dtype=np.uint64) * _MIX2)
+        return _splitmix_vec(base + np.arange(n, dtype=np.uint64) * _MIX2)
 
 
 def slot_normals(rng: np.random.Generator, slots: np.ndarray) -> np.ndarray:
     """Standard normal draws for agent ``slots`` (one draw from ``rng`` per call).
 
-    Box-Muller on two SplitMix64 uniforms per slot; like :func:`slot_seeds`, slot ``i``'s
+    Box-Muller on two SplitMix64 uniforms per slot; like :func:`slot_seed`, slot ``i``'s
     draw does not depend on which other slots are drawn.
     """
-    seeds = slot_seeds(rng, int(slots.max()) + 1 if len(slots) else 0)[slots]
+    base = draw_base(rng)
+    with np.errstate(over="ignore"):
+        seeds = _splitmix_vec(base + np.asarray(slots).astype(np.uint64) * _MIX2)
     u1 = ((_splitmix_vec(seeds) >> _S11).astype(np.float64) + 1.0) * TO_UNIT  # (0, 1]
     u2 = (_splitmix_vec(seeds ^ _MIX1) >> _S11).astype(np.float64) * TO_UNIT
     return np.sqrt(-2.0 * np.log(u1)) * np.cos(2.0 * np.pi * u2)

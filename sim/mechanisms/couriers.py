@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.agents.courier import Courier, CourierArrays, CourierState
-from sim.kernels.streams import slot_normals, slot_seeds
+from sim.kernels.streams import draw_base, slot_normals
 from sim.mechanisms.base import (
     CUSTODY,
     DISPATCH,
@@ -181,14 +181,14 @@ class Couriers(Mechanism):
         """Travelling couriers follow their organisation's routes for one day (kernel)."""
         c = self.arrays
         orgs = self.model.mechanisms["organisations"]
-        seeds = slot_seeds(self.stream("move"), c.capacity)
+        base = draw_base(self.stream("move"))
         movers = np.flatnonzero(c.state == CourierState.TRAVELLING).astype(np.int64)
         m = len(movers)
         day.movers = movers
         day.path = self.path[:m]
         day.n_hops = np.zeros(m, np.int32)
         day.arrived = np.zeros(m, np.bool_)
-        self.model.kernels.move_couriers(movers, c.cell, c.org, seeds, orgs.succ,
+        self.model.kernels.move_couriers(movers, c.cell, c.org, base, orgs.succ,
                                          orgs.succ_hours, orgs.p_first,
                                          float(self.config.model.travel_hours_per_day),
                                          day.path, day.n_hops, day.arrived)

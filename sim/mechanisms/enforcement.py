@@ -16,7 +16,7 @@ import numpy as np
 
 from sim.agents.border_unit import BorderUnit, UnitArrays
 from sim.kernels.detection import ESCAPED, SEIZED
-from sim.kernels.streams import draw_seeds, slot_seeds
+from sim.kernels.streams import draw_base, draw_seeds
 from sim.mechanisms.base import DETECT, LEARN, OUTCOMES, PATROL, Mechanism, phase, register
 from sim.spatial import disk_cells
 
@@ -196,7 +196,7 @@ class Enforcement(Mechanism):
         """Detection, bribes and escapes along the day's paths; flow is accumulated."""
         couriers = self.model.mechanisms["couriers"]
         c = couriers.arrays
-        seeds = slot_seeds(self.stream("detect"), c.capacity)
+        base = draw_base(self.stream("detect"))
         hazard = self.post_hazard + self.patrol_hazard + day.tip_hazard
         p_detect = np.where(self.world.core_cell, -np.expm1(-hazard), 0.0)
         m = len(day.movers)
@@ -204,7 +204,7 @@ class Enforcement(Mechanism):
         day.stop_hop = np.zeros(m, np.int32)
         day.n_bribes = np.zeros(m, np.int32)
         day.bribe_cell = np.zeros(m, np.int32)
-        self.model.kernels.detect_couriers(day.movers, day.path, day.n_hops, seeds, p_detect,
+        self.model.kernels.detect_couriers(day.movers, day.path, day.n_hops, base, p_detect,
                                            self.bribe_prob, self.escape, c.load, c.commodity,
                                            day.flow, day.outcome, day.stop_hop, day.n_bribes,
                                            day.bribe_cell)
