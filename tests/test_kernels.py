@@ -34,6 +34,7 @@ TWIN_TESTS = {
     "route_successors": "test_routing_twins_equal",
     "move_couriers": "test_move_couriers_twins_equal",
     "move_patrols": "test_move_patrols_twins_equal",
+    "redeploy_patrols": "test_redeploy_patrols_twins_equal",
     "detect_couriers": "test_detect_couriers_twins_equal",
 }
 """Each kernel and the test that proves it equal to its twin."""
@@ -263,32 +264,73 @@ def test_detection_extremes():
     assert (outcome == PASSED).all() and (n_bribes == n_hops).all()
 
 
-def patrol_world(seed, n_patrols, ny=10, nx=12, n_countries=3):
+def patrol_world(seed, n_patrols, ny=10, nx=12, n_countries=3, n_rows=2):
+    """Random patrols, countries, attractiveness and seizure heat (``n_rows`` heat rows)."""
     rng = np.random.default_rng(seed)
     country = rng.integers(-1, n_countries, ny * nx).astype(np.int16)
     land = np.flatnonzero(country >= 0)
     pos = rng.choice(land, n_patrols).astype(np.int32)
     bits = (np.int64(1) << country[pos].astype(np.int64)).astype(np.int64)
     bits[rng.random(n_patrols) < 0.3] = (1 << n_countries) - 1
-    attract = rng.uniform(0, 3, ny * nx)
-    return rng, country, pos, bits, attract, draw_seeds(rng, n_patrols), nx
+    base = rng.uniform(0, 3, ny * nx)
+    layers = np.where(rng.random((2, n_countries, ny * nx)) < 0.3,
+                      rng.exponential(1.0, (2, n_countries, ny * nx)), 0.0)
+    rows = (rng.integers(0, 2, n_rows).astype(np.int64),
+            rng.integers(0, n_countries, n_rows).astype(np.int64))
+    joint = rng.random(ny * nx) < 0.2
+    walk = dict(base=base, layers=layers, rows_layer=rows[0], rows_country=rows[1],
+                heat_weight=float(rng.uniform(0, 5)), joint=joint,
+                joint_focus=float(rng.choice([0.0, 2.0])))
+    return rng, country, pos, bits, walk, draw_seeds(rng, n_patrols), nx
+
+
+def walk_patrols(k, pos, bits, country, walk, seeds, moves, nx):
+    k.move_patrols(pos, bits, country, walk["base"], walk["layers"], walk["rows_layer"],
+                   walk["rows_country"], walk["heat_weight"], walk["joint"], walk["joint_focus"],
+                   seeds, moves, nx)
 
 
 @FAST
-@given(seed=st.integers(0, 2**32), n=st.integers(1, 40), moves=st.integers(0, 6))
-def test_move_patrols_twins_equal(seed, n, moves):
-    _, country, pos, bits, attract, seeds, nx = patrol_world(seed, n)
+@given(seed=st.integers(0, 2**32), n=st.integers(1, 40), moves=st.integers(0, 6),
+       n_rows=st.integers(0, 3))
+def test_move_patrols_twins_equal(seed, n, moves, n_rows):
+    _, country, pos, bits, walk, seeds, nx = patrol_world(seed, n, n_rows=n_rows)
     a, b = pos.copy(), pos.copy()
-    NB.move_patrols(a, bits, country, attract, seeds, moves, nx)
-    PY.move_patrols(b, bits, country, attract, seeds, moves, nx)
+    walk_patrols(NB, a, bits, country, walk, seeds, moves, nx)
+    walk_patrols(PY, b, bits, country, walk, seeds, moves, nx)
     np.testing.assert_array_equal(a, b)
 
 
+@FAST
+@given(seed=st.integers(0, 2**32), n=st.integers(1, 30), n_rows=st.integers(1, 3))
+def test_redeploy_patrols_twins_equal(seed, n, n_rows):
+    rng, _, pos, _, walk, _, _ = patrol_world(seed, n, n_rows=n_rows)
+    go = np.flatnonzero(rng.random(n) < 0.5).astype(np.int64)
+    u = rng.random(len(go))
+    cells = np.sort(rng.choice(len(walk["base"]), 40, replace=False)).astype(np.int64)
+    a, b = pos.copy(), pos.copy()
+    for k, out in ((NB, a), (PY, b)):
+        k.redeploy_patrols(out, go, u, walk["layers"], walk["rows_layer"], walk["rows_country"],
+                           cells)
+    np.testing.assert_array_equal(a, b)
+
+
+def test_redeploy_sends_patrols_where_the_heat_is():
+    layers = np.zeros((1, 1, 100))
+    layers[0, 0, [10, 60]] = [1.0, 3.0]
+    pos = np.zeros(4000, np.int32)
+    u = np.random.default_rng(0).random(4000)
+    NB.redeploy_patrols(pos, np.arange(4000), u, layers, np.zeros(1, np.int64),
+                        np.zeros(1, np.int64), np.arange(100, dtype=np.int64))
+    assert set(np.unique(pos)) == {10, 60}
+    assert abs(np.mean(pos == 60) - 0.75) < 0.03
+
+
 def test_patrols_stop_at_their_border():
-    _, country, pos, _, attract, seeds, nx = patrol_world(9, 200)
+    _, country, pos, _, walk, seeds, nx = patrol_world(9, 200)
     bits = (np.int64(1) << country[pos].astype(np.int64)).astype(np.int64)
     start_country = country[pos].copy()
-    NB.move_patrols(pos, bits, country, attract, seeds, 25, nx)
+    walk_patrols(NB, pos, bits, country, walk, seeds, 25, nx)
     np.testing.assert_array_equal(country[pos], start_country)
 
 

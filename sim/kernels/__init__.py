@@ -6,12 +6,12 @@ from types import SimpleNamespace
 from sim.kernels import detection, movement, routing
 
 KERNEL_NAMES = ("route_costs", "route_successors", "move_couriers", "move_patrols",
-                "detect_couriers")
+                "redeploy_patrols", "detect_couriers")
 """Every kernel has ``<name>`` (numba) and ``<name>_py`` (reference twin)."""
 
 _MODULES = {
     "route_costs": routing, "route_successors": routing, "move_couriers": movement,
-    "move_patrols": movement, "detect_couriers": detection,
+    "move_patrols": movement, "redeploy_patrols": movement, "detect_couriers": detection,
 }
 
 

@@ -119,25 +119,58 @@ def move_couriers_py(movers, cell, org, base_seed, succ, succ_hours, p_first, ho
         cell[i] = c
 
 
+@njit(cache=True, inline="always")
+def _heat(layers, rows_layer, rows_country, v):
+    """Seizure heat at cell ``v``: the sum of the listed rows of ``layers``, in order."""
+    h = layers[rows_layer[0], rows_country[0], v]
+    for i in range(1, rows_layer.shape[0]):
+        h = h + layers[rows_layer[i], rows_country[i], v]
+    return h
+
+
+@njit(cache=True, inline="always")
+def _attract(base, layers, rows_layer, rows_country, heat_weight, joint, joint_focus, v):
+    """Attractiveness of cell ``v`` to a patrol: base + heat_weight x heat (when the patrol
+    sees heat) + joint_focus x pooled zone (when its country has a pooled zone)."""
+    a = base[v]
+    if rows_layer.shape[0] > 0:
+        a = a + heat_weight * _heat(layers, rows_layer, rows_country, v)
+    if joint_focus > 0.0:
+        a = a + joint_focus * (1.0 if joint[v] else 0.0)
+    return a
+
+
 @njit(cache=True)
-def move_patrols(pos, allowed_bits, country, attract, seeds, moves, nx):
-    """Move mobile patrols ``moves`` cells each, by a random walk weighted by ``attract``.
+def move_patrols(pos, allowed_bits, country, base, layers, rows_layer, rows_country,
+                 heat_weight, joint, joint_focus, seeds, moves, nx):
+    """Move mobile patrols ``moves`` cells each, by a random walk weighted by attractiveness.
 
     At each move a patrol stays or steps to one of its 8 neighbours with probability
-    proportional to ``attract`` of that cell; only cells whose country bit is set in the
-    patrol's ``allowed_bits`` are candidates (a patrol stops at its border unless a
-    joint-operations agreement adds the neighbour's bit).
+    proportional to the attractiveness of that cell (:func:`_attract`: a base value, plus
+    the seizure heat the patrols see, plus a pooled joint-operation zone); only cells whose
+    country bit is set in the patrol's ``allowed_bits`` are candidates (a patrol stops at
+    its border unless a joint-operations agreement adds the neighbour's bit).
 
     Parameters
     ----------
     pos : int32 (n_patrols,), in/out
-        Flat cell of each patrol.
+        Flat cell of each patrol (all of one country).
     allowed_bits : int64 (n_patrols,)
         Bit ``k`` set when the patrol may enter country ``k``.
     country : int16 (n_cells,)
         Country index per cell (-1 = sea).
-    attract : float64 (n_cells,)
-        Non-negative attractiveness of each cell (borders, seizure hot spots).
+    base : float64 (n_cells,)
+        Non-negative base attractiveness (borders preferred; 0 off land).
+    layers : float64 (n_layers, n_countries, n_cells)
+        Seizure-heat layers (current heat, and heat as it was some days ago).
+    rows_layer, rows_country : int64 (r,)
+        The rows of ``layers`` whose sum is the heat these patrols see (r = 0: none).
+    heat_weight : float
+        Weight of the heat.
+    joint : bool (n_cells,)
+        Cells of pooled joint-operation zones.
+    joint_focus : float
+        Weight of the pooled zone for these patrols (0 = none).
     seeds : uint64 (n_patrols,)
         Today's stream seed of each patrol.
     moves : int
@@ -156,11 +189,10 @@ def move_patrols(pos, allowed_bits, country, attract, seeds, moves, nx):
         for _ in range(moves):
             row = c // nx
             col = c - row * nx
-            m = 0
-            total = 0.0
             cands[0] = c
-            weights[0] = attract[c]
-            total += attract[c]
+            weights[0] = _attract(base, layers, rows_layer, rows_country, heat_weight, joint,
+                                  joint_focus, c)
+            total = weights[0]
             m = 1
             for k in range(8):
                 r = row + DROW[k]
@@ -172,8 +204,9 @@ def move_patrols(pos, allowed_bits, country, attract, seeds, moves, nx):
                 if ctry < 0 or ((bits >> np.int64(ctry)) & np.int64(1)) == 0:
                     continue
                 cands[m] = v
-                weights[m] = attract[v]
-                total += attract[v]
+                weights[m] = _attract(base, layers, rows_layer, rows_country, heat_weight,
+                                      joint, joint_focus, v)
+                total += weights[m]
                 m += 1
             state, u = next_uniform(state)
             if total <= 0.0:
@@ -190,7 +223,24 @@ def move_patrols(pos, allowed_bits, country, attract, seeds, moves, nx):
         pos[p] = c
 
 
-def move_patrols_py(pos, allowed_bits, country, attract, seeds, moves, nx):
+def _heat_py(layers, rows_layer, rows_country, v):
+    h = float(layers[int(rows_layer[0]), int(rows_country[0]), v])
+    for i in range(1, len(rows_layer)):
+        h = h + float(layers[int(rows_layer[i]), int(rows_country[i]), v])
+    return h
+
+
+def _attract_py(base, layers, rows_layer, rows_country, heat_weight, joint, joint_focus, v):
+    a = float(base[v])
+    if len(rows_layer) > 0:
+        a = a + float(heat_weight) * _heat_py(layers, rows_layer, rows_country, v)
+    if joint_focus > 0.0:
+        a = a + float(joint_focus) * (1.0 if joint[v] else 0.0)
+    return a
+
+
+def move_patrols_py(pos, allowed_bits, country, base, layers, rows_layer, rows_country,
+                    heat_weight, joint, joint_focus, seeds, moves, nx):
     """Plain-Python twin of :func:`move_patrols`."""
     n = len(country)
     ny = n // nx
@@ -201,8 +251,9 @@ def move_patrols_py(pos, allowed_bits, country, attract, seeds, moves, nx):
         for _ in range(moves):
             row, col = divmod(c, nx)
             cands = [c]
-            weights = [float(attract[c])]
-            total = float(attract[c])
+            weights = [_attract_py(base, layers, rows_layer, rows_country, heat_weight, joint,
+                                   joint_focus, c)]
+            total = weights[0]
             for k in range(8):
                 r, cc = row + int(DROW[k]), col + int(DCOL[k])
                 if r < 0 or r >= ny or cc < 0 or cc >= nx:
@@ -212,8 +263,9 @@ def move_patrols_py(pos, allowed_bits, country, attract, seeds, moves, nx):
                 if ctry < 0 or ((bits >> ctry) & 1) == 0:
                     continue
                 cands.append(v)
-                weights.append(float(attract[v]))
-                total += float(attract[v])
+                weights.append(_attract_py(base, layers, rows_layer, rows_country, heat_weight,
+                                           joint, joint_focus, v))
+                total += weights[-1]
             state, u = next_uniform_py(state)
             if total <= 0.0:
                 continue
@@ -227,3 +279,59 @@ def move_patrols_py(pos, allowed_bits, country, attract, seeds, moves, nx):
                     break
             c = pick
         pos[p] = c
+
+
+@njit(cache=True)
+def redeploy_patrols(pos, go, u, layers, rows_layer, rows_country, cells):
+    """Send patrols to cells drawn in proportion to the seizure heat they see.
+
+    Parameters
+    ----------
+    pos : int32 (n_patrols,), in/out
+        Flat cell of each patrol.
+    go : int64 (g,)
+        The patrols re-tasked today.
+    u : float64 (g,)
+        One uniform draw per re-tasked patrol.
+    layers, rows_layer, rows_country
+        The heat the patrols see (see :func:`move_patrols`).
+    cells : int64 (a,)
+        The cells they may be sent to, in increasing order.
+
+    Notes
+    -----
+    Inverse transform on the running sum of the heat over ``cells``: cell ``i`` is taken
+    when its running sum first exceeds ``u`` x the total. Nothing moves when the total is 0.
+    """
+    cdf = np.empty(cells.shape[0])
+    acc = 0.0
+    for i in range(cells.shape[0]):
+        acc += _heat(layers, rows_layer, rows_country, cells[i])
+        cdf[i] = acc
+    if cells.shape[0] == 0 or cdf[-1] <= 0.0:
+        return
+    for j in range(go.shape[0]):
+        x = u[j] * cdf[-1]
+        lo, hi = 0, cells.shape[0]  # first index with cdf > x
+        while lo < hi:
+            mid = (lo + hi) >> 1
+            if cdf[mid] > x:
+                hi = mid
+            else:
+                lo = mid + 1
+        pos[go[j]] = cells[min(lo, cells.shape[0] - 1)]
+
+
+def redeploy_patrols_py(pos, go, u, layers, rows_layer, rows_country, cells):
+    """Plain-Python twin of :func:`redeploy_patrols`."""
+    cdf = []
+    acc = 0.0
+    for v in cells:
+        acc += _heat_py(layers, rows_layer, rows_country, int(v))
+        cdf.append(acc)
+    if len(cells) == 0 or cdf[-1] <= 0.0:
+        return
+    for j in range(len(go)):
+        x = float(u[j]) * cdf[-1]
+        lo = next((i for i, value in enumerate(cdf) if value > x), len(cdf))
+        pos[int(go[j])] = cells[min(lo, len(cells) - 1)]

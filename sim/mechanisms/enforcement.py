@@ -53,12 +53,14 @@ class Enforcement(Mechanism):
         self.patrol_index = layout.patrols
         self.post_index = layout.posts
         self.patrol_attract_base = np.where(w.land, 1.0 + m.patrol_border_focus * w.border, 0.0)
-        self.intel = np.zeros((w.n_countries, w.n_cells))
-        """Seizure heat per seizing country (decays); patrols are drawn to it."""
+        self.heat_layers = np.zeros((1, w.n_countries, w.n_cells))
+        """Seizure heat per seizing country (decays; patrols are drawn to it): layer 0 as
+        it is now, layer ``i > 0`` as it was one reporting delay ago (see
+        :attr:`layer_of_delay`)."""
+        self.layer_of_delay: dict[int, int] = {0: 0}
+        """Layer of :attr:`heat_layers` holding the heat as it was ``d`` days ago."""
         self.intel_active = np.zeros(w.n_countries, dtype=bool)
         """Countries whose seizure heat is non-zero."""
-        self.intel_lagged: dict[int, np.ndarray] = {}
-        """Seizure heat as it was ``d`` days ago, per reporting delay ``d`` in use."""
         self.intel_log: dict[int, list[tuple[int, np.ndarray, np.ndarray]]] = {}
         """Seizure-heat increments of the last :data:`MAX_INTEL_DELAY_DAYS` days, by day:
         ``[(seizing country, cells, weights), ...]``."""
@@ -110,74 +112,78 @@ class Enforcement(Mechanism):
 
     # ------------------------------------------------------------------ patrols
 
+    @property
+    def intel(self) -> np.ndarray:
+        """Seizure heat per seizing country as it is now (C, n_cells; a view)."""
+        return self.heat_layers[0]
+
     @phase(PATROL)
     def patrol(self, day) -> None:
         """Move the patrols, re-task some to seizure areas, update their hazard."""
-        m, levers = self.config.model, self.model.levers
+        m, levers, w = self.config.model, self.model.levers, self.world
         pidx = self.patrol_index
         if len(pidx) == 0:
             return
+        kernels = self.model.kernels
         seeds = draw_seeds(self.stream("patrol"), len(pidx))
         redeploy = self.stream("redeploy").random((2, len(pidx)))
         pos = self.units.cell[pidx]
         for k in np.unique(self.units.country[pidx]):
             sel = np.flatnonzero(self.units.country[pidx] == k)
-            attract = self.patrol_attract_base
-            heat = self.intel_seen(k)
-            if heat is not None:
-                attract = attract + m.patrol_intel_weight * heat
-                self._redeploy(pos, sel, heat, self.units.allowed_bits[pidx[sel[0]]], redeploy)
-            if levers.joint_focus[k] > 0:
-                attract = attract + levers.joint_focus[k] * levers.joint_border
+            bits = self.units.allowed_bits[pidx[sel]]
+            rows_layer, rows_country = self.heat_rows(int(k))
+            if len(rows_layer):  # intelligence-led tasking to a cell of the heat they see
+                go = sel[redeploy[0, sel] < m.patrol_redeploy_prob]
+                if len(go):
+                    kernels.redeploy_patrols(pos, go, redeploy[1, go], self.heat_layers,
+                                             rows_layer, rows_country,
+                                             self._allowed(int(bits[0])))
             p = pos[sel]
-            self.model.kernels.move_patrols(p, self.units.allowed_bits[pidx[sel]],
-                                            self.world.country, attract, seeds[sel],
-                                            m.patrol_moves_per_day, self.world.nx)
+            kernels.move_patrols(p, bits, w.country, self.patrol_attract_base, self.heat_layers,
+                                 rows_layer, rows_country, m.patrol_intel_weight,
+                                 levers.joint_border, float(levers.joint_focus[k]), seeds[sel],
+                                 m.patrol_moves_per_day, w.nx)
             pos[sel] = p
         self.units.cell[pidx] = pos
         self.patrol_hazard = self._patrol_hazard(pos)
         rate = m.risk_memory_decay_per_day
         self.patrol_hazard_known += rate * (self.patrol_hazard - self.patrol_hazard_known)
 
-    def _redeploy(self, pos: np.ndarray, sel: np.ndarray, heat: np.ndarray, bits: np.int64,
-                  u: np.ndarray) -> None:
-        """Intelligence-led tasking: each patrol in ``sel`` is sent, with probability
-        ``patrol_redeploy_prob``, to a cell drawn in proportion to the seizure ``heat`` it
-        sees, within the countries its ``bits`` allow. ``u`` holds two uniforms per patrol
-        (drawn every day whatever happens, so the draws stay aligned across policies)."""
-        go = sel[u[0, sel] < self.config.model.patrol_redeploy_prob]
-        if len(go) == 0:
-            return
-        key = int(bits)
-        if key not in self._allowed_cells:
+    def _allowed(self, bits: int) -> np.ndarray:
+        """Land cells (flat indices, increasing) a patrol with allowed-country ``bits`` may
+        enter."""
+        if bits not in self._allowed_cells:
             w = self.world
-            mine = (np.int64(1) << np.maximum(w.country, 0).astype(np.int64)) & bits
-            self._allowed_cells[key] = np.flatnonzero((mine != 0) & w.land)
-        cells = self._allowed_cells[key]
-        cdf = np.cumsum(heat[cells])
-        if cdf[-1] <= 0:
-            return
-        pick = np.searchsorted(cdf, u[1, go] * cdf[-1], side="right")
-        pos[go] = cells[np.minimum(pick, len(cells) - 1)]
+            mine = (np.int64(1) << np.maximum(w.country, 0).astype(np.int64)) & np.int64(bits)
+            self._allowed_cells[bits] = np.flatnonzero((mine != 0) & w.land)
+        return self._allowed_cells[bits]
+
+    def heat_rows(self, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """The seizure heat country ``k``'s patrols see, as rows ``(layer, country)`` of
+        :attr:`heat_layers` to add up: their own heat now, then each partner's as it was one
+        reporting delay ago (empty when they see none)."""
+        levers = self.model.levers
+        rows = [(0, k)] if self.intel_active[k] else []
+        for j in np.flatnonzero(levers.intel_share[k] & self.intel_active):
+            if j != k:
+                rows.append((self._lagged_layer(int(levers.intel_delay_days[k, j])), int(j)))
+        arr = np.array(rows, np.int64).reshape(-1, 2)
+        return arr[:, 0].copy(), arr[:, 1].copy()
 
     def intel_seen(self, k: int) -> np.ndarray | None:
-        """Seizure heat country ``k``'s patrols see: their own, plus partners' as it was
-        one reporting delay ago (``None`` when there is none)."""
-        levers = self.model.levers
-        heat = self.intel[k] if self.intel_active[k] else None
-        for j in np.flatnonzero(levers.intel_share[k] & self.intel_active):
-            if j == k:
-                continue
-            lagged = self._lagged_intel(int(levers.intel_delay_days[k, j]))[j]
-            heat = lagged if heat is None else heat + lagged
+        """Seizure heat country ``k``'s patrols see (a new array; ``None`` when none)."""
+        rows_layer, rows_country = self.heat_rows(k)
+        if len(rows_layer) == 0:
+            return None
+        heat = self.heat_layers[rows_layer[0], rows_country[0]].copy()
+        for i in range(1, len(rows_layer)):
+            heat = heat + self.heat_layers[rows_layer[i], rows_country[i]]
         return heat
 
-    def _lagged_intel(self, delay: int) -> np.ndarray:
-        """Seizure heat per country as it was ``delay`` days before the last learning step
-        (built from the increment log on first use, then kept up to date in :meth:`learn`)."""
-        if delay == 0:
-            return self.intel
-        if delay not in self.intel_lagged:
+    def _lagged_layer(self, delay: int) -> int:
+        """Layer of the heat as it was ``delay`` days before the last learning step (built
+        from the increment log on first use, then kept up to date in :meth:`learn`)."""
+        if delay not in self.layer_of_delay:
             last = self.model.steps - 1  # learning steps done so far: 0 .. steps-1
             decay = 1.0 - self.config.model.risk_memory_decay_per_day
             lag = np.zeros_like(self.intel)
@@ -186,8 +192,13 @@ class Enforcement(Mechanism):
                 if age >= 0:
                     for k, cells, w in entries:
                         np.add.at(lag[k], cells, w * decay**age)
-            self.intel_lagged[delay] = lag
-        return self.intel_lagged[delay]
+            self.layer_of_delay[delay] = len(self.heat_layers)
+            self.heat_layers = np.concatenate([self.heat_layers, lag[None]])
+        return self.layer_of_delay[delay]
+
+    def _lagged_intel(self, delay: int) -> np.ndarray:
+        """Seizure heat per country as it was ``delay`` days ago (C, n_cells; a view)."""
+        return self.heat_layers[self._lagged_layer(delay)]
 
     # ------------------------------------------------------------------ detection
 
@@ -258,7 +269,10 @@ class Enforcement(Mechanism):
         decay = m.risk_memory_decay_per_day
         for k in np.flatnonzero(self.intel_active):
             self.intel[k] *= 1.0 - decay
-        for delay, lag in self.intel_lagged.items():
+        for delay, layer in self.layer_of_delay.items():
+            if delay == 0:
+                continue
+            lag = self.heat_layers[layer]
             lag *= 1.0 - decay
             for k, cells, wt in self.intel_log.get(t - delay, ()):  # now `delay` days old
                 np.add.at(lag[k], cells, wt)
