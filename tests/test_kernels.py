@@ -35,6 +35,7 @@ TWIN_TESTS = {
     "move_couriers": "test_move_couriers_twins_equal",
     "move_patrols": "test_move_patrols_twins_equal",
     "redeploy_patrols": "test_redeploy_patrols_twins_equal",
+    "raise_risk": "test_raise_risk_twins_equal",
     "detect_couriers": "test_detect_couriers_twins_equal",
 }
 """Each kernel and the test that proves it equal to its twin."""
@@ -332,6 +333,28 @@ def test_patrols_stop_at_their_border():
     start_country = country[pos].copy()
     walk_patrols(NB, pos, bits, country, walk, seeds, 25, nx)
     np.testing.assert_array_equal(country[pos], start_country)
+
+
+@FAST
+@given(seed=st.integers(0, 2**32), n_seized=st.integers(0, 12))
+def test_raise_risk_twins_equal(seed, n_seized):
+    rng = np.random.default_rng(seed)
+    n_orgs, n_cells = 5, 60
+    memory = rng.random((n_orgs, n_cells)) * 0.5
+    scale = rng.uniform(0.2, 1.0, n_orgs)
+    org_commodity = rng.integers(0, 2, n_orgs).astype(np.int64)
+    seized_org = rng.integers(0, n_orgs, n_seized).astype(np.int32)
+    seized_commodity = org_commodity[seized_org].astype(np.int32)
+    targets = np.where(rng.random((n_seized, 7)) < 0.2, -1,
+                       rng.integers(0, n_cells, (n_seized, 7))).astype(np.int64)
+    weight = rng.random(7)
+    orgs = np.flatnonzero(np.isin(org_commodity, seized_commodity)).astype(np.int64)
+    a, b = memory.copy(), memory.copy()
+    for k, mem in ((NB, a), (PY, b)):
+        k.raise_risk(mem, scale, orgs, org_commodity, seized_commodity, seized_org, targets,
+                     weight, 0.3, 0.6)
+    np.testing.assert_array_equal(a, b)
+    assert (a * scale[:, None] <= 1.0 + 1e-12).all()
 
 
 def test_unknown_engine_is_rejected():

@@ -50,8 +50,8 @@ class Couriers(Mechanism):
         w = self.world
         total = int(w.organisations.base_capacity.sum())
         self.arrays = CourierArrays.empty(max(2 * total, 16))
-        self.agents: dict[int, Courier] = {}
-        """Mesa agent of every courier slot in the trade."""
+        self._agents: dict[int, Courier] = {}
+        """Mesa agents of the courier slots in the trade that have been asked for."""
         self.path = np.empty((self.arrays.capacity, w.max_hops), np.int32)
         self.members = np.zeros(w.n_communities, np.int32)
         """Couriers from each community currently in the trade."""
@@ -67,11 +67,34 @@ class Couriers(Mechanism):
         orgs = self.model.mechanisms["organisations"]
         cap = orgs.capacity()
         rest = self.world.commodity_table["rest_days"]
+        free = None
         for o in range(orgs.layout.n):
-            new = self._recruit(o, int(cap[o]), rng, step=0)
+            new, free = self._recruit(o, int(cap[o]), rng, 0, free=free)
             self.arrays.timer[new] = rng.integers(0, rest[orgs.layout.commodity[o]] + 1, len(new))
 
     # ------------------------------------------------------------------ the trade
+
+    def agent(self, slot: int) -> Courier:
+        """The Mesa agent of the courier in ``slot`` (made on first request, registered with
+        the model, removed when the courier leaves the trade).
+
+        Couriers are not made Mesa agents eagerly: at 1e5-1e6 couriers an object per
+        courier (about 12 us to make, 11 us to remove, 280 bytes) would cost more than
+        the whole day's step. Their state lives in :attr:`arrays`.
+        """
+        slot = int(slot)
+        if self.arrays.state[slot] == CourierState.FREE:
+            raise KeyError(f"courier slot {slot} is not in the trade")
+        if slot not in self._agents:
+            self._agents[slot] = Courier(self.model, self, slot)
+        return self._agents[slot]
+
+    def agent_set(self):
+        """Every courier in the trade as a Mesa agent (an ``AgentSet``; see :meth:`agent`)."""
+        import mesa
+
+        slots = np.flatnonzero(self.arrays.state != CourierState.FREE)
+        return mesa.agent.AgentSet([self.agent(i) for i in slots], random=self.model.random)
 
     def in_trade(self) -> np.ndarray:
         """Mask of slots idle, travelling or returning."""
@@ -80,27 +103,30 @@ class Couriers(Mechanism):
                 | (s == CourierState.RETURNING))
 
     def _recruit(self, o: int, n: int, rng: np.random.Generator, step: int,
-                 propensity: np.ndarray | None = None) -> np.ndarray:
-        """Recruit up to ``n`` couriers for organisation ``o`` from its catchment; returns
-        the slot ids. ``propensity`` is the communities' propensity if already computed
-        today (it does not depend on how many have been recruited)."""
+                 propensity: np.ndarray | None = None, free: np.ndarray | None = None
+                 ) -> tuple[np.ndarray, np.ndarray]:
+        """Recruit up to ``n`` couriers for organisation ``o`` from its catchment, into the
+        lowest free slots. ``propensity`` is the communities' propensity if already computed
+        today (it does not depend on how many have been recruited); ``free`` the free slots
+        in increasing order, if known. Returns the slots taken and the free slots left."""
+        if free is None:
+            free = np.flatnonzero(self.arrays.state == CourierState.FREE)
         if n <= 0:
-            return np.zeros(0, np.int64)
+            return np.zeros(0, np.int64), free
         communities = self.model.mechanisms["communities"]
         lay = self.world.organisations
         room = np.maximum(communities.pool - self.members, 0)
         prop = communities.propensity() if propensity is None else propensity
         w = lay.catchment[o] * prop * room
-        if w.sum() <= 0:
-            return np.zeros(0, np.int64)
-        c = self.arrays
-        free = np.flatnonzero(c.state == CourierState.FREE)
+        total = w.sum()
+        if total <= 0:
+            return np.zeros(0, np.int64), free
         if len(free) < n:
-            self._grow(c.capacity + n)
-            c = self.arrays
-            free = np.flatnonzero(c.state == CourierState.FREE)
-        slots = free[:n]
-        home = rng.choice(len(w), size=n, p=w / w.sum())
+            self._grow(self.arrays.capacity + n)
+            free = np.flatnonzero(self.arrays.state == CourierState.FREE)
+        c = self.arrays
+        slots, free = free[:n], free[n:]
+        home = rng.choice(len(w), size=n, p=w / total)
         c.state[slots] = CourierState.IDLE
         c.org[slots] = o
         c.commodity[slots] = lay.commodity[o]
@@ -110,11 +136,9 @@ class Couriers(Mechanism):
         c.trip_days[slots] = 0
         c.trips[slots] = 0
         np.add.at(self.members, home, 1)
-        for i in slots:
-            self.agents[int(i)] = Courier(self.model, self, int(i))
         self.model.events.add(step, "recruitment", lay.source[o], lay.country[o],
                               lay.commodity[o], 0.0, o, slots)
-        return slots
+        return slots, free
 
     def _grow(self, need: int) -> None:
         old = self.arrays
@@ -131,8 +155,11 @@ class Couriers(Mechanism):
         c.state[slots] = CourierState.FREE
         c.org[slots] = -1
         c.community[slots] = -1
-        for i in slots:
-            self.agents.pop(int(i)).remove()
+        if self._agents:
+            for i in slots:
+                agent = self._agents.pop(int(i), None)
+                if agent is not None:
+                    agent.remove()
 
     def _release(self, who: np.ndarray) -> None:
         """Released couriers go back to the trade or leave it."""
@@ -258,20 +285,21 @@ class Couriers(Mechanism):
         idle = np.flatnonzero(c.state == CourierState.IDLE)
         self._leave_trade(idle[rng.random(len(idle)) < m.quit_rate_per_day])
         orgs = self.model.mechanisms["organisations"]
-        counts = np.bincount(c.org[self.in_trade()], minlength=orgs.layout.n)
-        prop = self.model.mechanisms["communities"].propensity()
-        catchment = self.world.organisations.catchment
-        cap = orgs.capacity()
+        vacancies = orgs.capacity() - np.bincount(c.org[self.in_trade()],
+                                                  minlength=orgs.layout.n)
         recruits = 0
-        for o in range(orgs.layout.n):
-            vacancies = int(cap[o]) - int(counts[o])
-            if vacancies <= 0:
-                continue
-            w = catchment[o]
-            mean_prop = float((w * prop).sum() / max(w.sum(), 1e-12))
-            p = min(1.0, m.recruitment_rate_per_day * mean_prop)
-            n = int(rng.binomial(vacancies, p))
-            recruits += len(self._recruit(o, n, rng, day.t, prop))
+        hiring = np.flatnonzero(vacancies > 0)
+        if len(hiring):
+            prop = self.model.mechanisms["communities"].propensity()
+            catchment = self.world.organisations.catchment
+            mean_prop = (catchment * prop).sum(axis=1) / np.maximum(catchment.sum(axis=1),
+                                                                    1e-12)
+            p = np.minimum(1.0, m.recruitment_rate_per_day * mean_prop)
+            free = np.flatnonzero(c.state == CourierState.FREE)
+            for o in hiring:
+                n = int(rng.binomial(int(vacancies[o]), float(p[o])))
+                slots, free = self._recruit(int(o), n, rng, day.t, prop, free)
+                recruits += len(slots)
         day.recruits = recruits
 
     def record(self, day, row: dict) -> None:

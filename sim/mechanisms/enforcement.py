@@ -267,15 +267,15 @@ class Enforcement(Mechanism):
         """Seizure heat decays and grows around today's seizures (and its lagged copies)."""
         m, w, t = self.config.model, self.world, day.t
         decay = m.risk_memory_decay_per_day
-        for k in np.flatnonzero(self.intel_active):
-            self.intel[k] *= 1.0 - decay
+        active = np.flatnonzero(self.intel_active)  # the other rows of every layer are 0
+        for layer in self.layer_of_delay.values():
+            for k in active:
+                self.heat_layers[layer, k] *= 1.0 - decay
         for delay, layer in self.layer_of_delay.items():
             if delay == 0:
                 continue
-            lag = self.heat_layers[layer]
-            lag *= 1.0 - decay
             for k, cells, wt in self.intel_log.get(t - delay, ()):  # now `delay` days old
-                np.add.at(lag[k], cells, wt)
+                np.add.at(self.heat_layers[layer, k], cells, wt)
         self.intel_log.pop(t - MAX_INTEL_DELAY_DAYS, None)
         if len(day.seized) == 0:
             return
@@ -287,6 +287,7 @@ class Enforcement(Mechanism):
             sel = ctry == k
             cells_k = targets[sel][ok[sel]]
             w_k = np.broadcast_to(wt, targets[sel].shape)[ok[sel]]
-            self.intel[k] += np.bincount(cells_k, weights=w_k, minlength=w.n_cells)
+            hit, where = np.unique(cells_k, return_inverse=True)
+            self.intel[k, hit] += np.bincount(where, weights=w_k)  # each cell's sum, in order
             self.intel_active[k] = True
             self.intel_log.setdefault(t, []).append((int(k), cells_k.copy(), w_k.copy()))

@@ -254,17 +254,17 @@ class Organisations(Mechanism):
         m, w = self.config.model, self.world
         c = self.model.mechanisms["couriers"].arrays
         targets, wt = disk_cells(c.cell[seized], w.shape, w.memory_radius)
-        for o in range(self.layout.n):
-            same = c.commodity[seized] == self.layout.commodity[o]
-            if not same.any():
-                continue
-            weight = np.where(c.org[seized] == o, 1.0, m.gossip_weight)[same]
-            self._learn(o, day.t, targets[same],
-                        m.risk_learning_rate * weight[:, None] * wt[None, :])
+        commodity = c.commodity[seized]
+        orgs = np.flatnonzero(np.isin(self.layout.commodity, commodity))
+        for o in orgs:
+            self._decay_memory(int(o), day.t)
+        self.model.kernels.raise_risk(self.memory, self.scale, orgs, self.layout.commodity,
+                                      commodity, c.org[seized], targets, wt, m.gossip_weight,
+                                      m.risk_learning_rate)
 
     def _learn(self, o: int, step: int, targets: np.ndarray, weights: np.ndarray) -> None:
         """Add perceived detection ``weights`` at ``targets`` (-1 = off the grid), capped
-        at 1."""
+        at 1 (used by tests to set a memory by hand)."""
         if targets.size == 0:
             return
         self._decay_memory(o, step)
