@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 import numpy as np
 from scipy import ndimage
 
 
+@cache
 def disk_offsets(radius_cells: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Row/col offsets of the cells within ``radius_cells`` and their linear weights.
+    """Row/col offsets of the cells within ``radius_cells`` and their linear weights
+    (computed once per radius; the arrays are read-only).
 
     Returns
     -------
@@ -19,7 +23,10 @@ def disk_offsets(radius_cells: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     dr, dc = np.mgrid[-r: r + 1, -r: r + 1]
     d = np.hypot(dr, dc)
     keep = d <= r + 1e-9
-    return dr[keep].ravel(), dc[keep].ravel(), (1.0 - d[keep] / (r + 1)).ravel()
+    out = dr[keep].ravel(), dc[keep].ravel(), (1.0 - d[keep] / (r + 1)).ravel()
+    for arr in out:
+        arr.flags.writeable = False
+    return out
 
 
 def disk_cells(cells: np.ndarray, shape: tuple[int, int], radius_cells: int

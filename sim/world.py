@@ -244,6 +244,10 @@ class World:
         """Cells within a community's reach (K, m; -1 off the grid) and their weights."""
         self.tip_cells, self.tip_weight = disk_cells(self.community_cell, reg.shape, tip_radius)
         """Cells a community's tips cover (K, m; -1 off the grid) and their weights."""
+        self.tip_unique, self.tip_index = np.unique(self.tip_cells[self.tip_cells >= 0],
+                                                    return_inverse=True)
+        """The cells any community's tips cover, and where each on-grid entry of
+        ``tip_cells`` (row-major) falls among them."""
 
     @property
     def n_communities(self) -> int:

@@ -36,6 +36,8 @@ TWIN_TESTS = {
     "move_patrols": "test_move_patrols_twins_equal",
     "redeploy_patrols": "test_redeploy_patrols_twins_equal",
     "raise_risk": "test_raise_risk_twins_equal",
+    "dispatch_couriers": "test_dispatch_couriers_twins_equal",
+    "tick_timers": "test_tick_timers_twins_equal",
     "detect_couriers": "test_detect_couriers_twins_equal",
 }
 """Each kernel and the test that proves it equal to its twin."""
@@ -81,7 +83,7 @@ def routes(kernels, cost, nx, targets, noise):
     succ = np.empty((n, 2), np.int32)
     succ_h = np.empty((n, 2), np.float32)
     p = np.empty(n, np.float32)
-    kernels.route_successors(dist, cost, hours, nx, noise, succ, succ_h, p)
+    kernels.route_successors(dist, cost, hours, nx, noise, 0, 0, nx, succ, succ_h, p)
     return dist, succ, succ_h, p
 
 
@@ -145,6 +147,27 @@ def test_early_stop_is_exact_where_required_and_twins_agree(seed, n_required):
     bound = full[required][np.isfinite(full[required])]
     if len(bound):
         assert settled[full < bound.max()].all()
+
+
+def test_successors_of_a_box_are_written_into_the_grid():
+    rng = np.random.default_rng(8)
+    ny, nx, r0, c0, bh, bw = 14, 17, 3, 5, 6, 7
+    cost = rng.uniform(1.0, 3.0, bh * bw)
+    dist = NB.route_costs(cost, bw, np.array([0]), np.zeros(0, np.int64))
+    hours = rng.uniform(0.1, 1.0, bh * bw)
+    local = [np.empty((bh * bw, 2), np.int32), np.empty((bh * bw, 2), np.float32),
+             np.empty(bh * bw, np.float32)]
+    NB.route_successors(dist, cost, hours, bw, 0.5, 0, 0, bw, *local)
+    grid = [np.full((ny * nx, 2), 7, np.int32), np.zeros((ny * nx, 2), np.float32),
+            np.zeros(ny * nx, np.float32)]
+    NB.route_successors(dist, cost, hours, bw, 0.5, r0, c0, nx, *grid)
+    cells = ((np.arange(bh)[:, None] + r0) * nx + np.arange(bw)[None, :] + c0).ravel()
+    back = np.where(local[0] >= 0, (local[0] // bw + r0) * nx + local[0] % bw + c0, local[0])
+    np.testing.assert_array_equal(grid[0][cells], back)
+    np.testing.assert_array_equal(grid[1][cells], local[1])
+    np.testing.assert_array_equal(grid[2][cells], local[2])
+    outside = np.setdiff1d(np.arange(ny * nx), cells)
+    assert (grid[0][outside] == 7).all()  # only the box is written
 
 
 def test_successors_go_strictly_downhill_and_end_at_targets():
@@ -221,14 +244,19 @@ def test_move_couriers_respects_budget_and_stays_in_bounds():
     assert arrived.any() and not arrived.all()
 
 
-def run_detect(k, w, path, n_hops, p_det, bribe, escape, load, commodity):
-    m = len(w["movers"])
-    flow = np.zeros((2, w["n"]))
+def run_detect(k, w, path, n_hops, p_det, bribe, escape, load, commodity, core=None,
+               armed=None):
+    """Detection with per-passage probability ``p_det`` (0 outside ``core`` cells)."""
+    m, n = len(w["movers"]), w["n"]
+    p_det = np.where(np.ones(n, bool) if core is None else core, p_det, 0.0)
+    armed = np.zeros(n) if armed is None else armed
+    flow, stamp, armed_flow = np.zeros((2, n)), np.zeros(n, np.int64), np.zeros(2)
     outs = [np.zeros(m, np.int8), np.zeros(m, np.int32), np.zeros(m, np.int32),
             np.zeros(m, np.int32)]
-    k.detect_couriers(w["movers"], path, n_hops, w["seeds"], p_det, bribe, escape, load,
-                      commodity, flow, *outs)
-    return (flow, *outs)
+    entered = k.detect_couriers(w["movers"], path, n_hops, w["seeds"], p_det, bribe,
+                                escape, load, commodity, armed, flow, stamp, 1, armed_flow,
+                                *outs)
+    return (flow, *outs, entered, armed_flow, stamp)
 
 
 @FAST
@@ -241,8 +269,9 @@ def test_detect_couriers_twins_equal(seed, n):
     bribe, escape = rng.random(w["n"]), rng.random(w["n"])
     load = rng.lognormal(3, 1, n)
     commodity = rng.integers(0, 2, n).astype(np.int32)
-    a = run_detect(NB, w, path, n_hops, p_det, bribe, escape, load, commodity)
-    b = run_detect(PY, w, path, n_hops, p_det, bribe, escape, load, commodity)
+    core, armed = rng.random(w["n"]) < 0.8, rng.random(w["n"])
+    a = run_detect(NB, w, path, n_hops, p_det, bribe, escape, load, commodity, core, armed)
+    b = run_detect(PY, w, path, n_hops, p_det, bribe, escape, load, commodity, core, armed)
     for x, y in zip(a, b, strict=False):
         np.testing.assert_array_equal(x, y)
 
@@ -253,41 +282,53 @@ def test_detection_extremes():
     load = np.full(200, 2.0)
     com = np.zeros(200, np.int32)
     zeros, ones = np.zeros(w["n"]), np.ones(w["n"])
-    flow, outcome, *_ = run_detect(NB, w, path, n_hops, zeros, zeros, zeros, load, com)
+    flow, outcome, *_, entered, _, stamp = run_detect(NB, w, path, n_hops, zeros, zeros, zeros,
+                                                      load, com)
     assert (outcome == PASSED).all()
     assert flow.sum() == pytest.approx(2.0 * n_hops.sum())
+    assert entered == len(np.unique(path[n_hops[:, None] > np.arange(path.shape[1])]))
+    assert entered == (stamp == 1).sum()
     _, outcome, stop, *_ = run_detect(NB, w, path, n_hops, ones, zeros, zeros, load, com)
     moved = n_hops > 0
     assert (outcome[moved] == SEIZED).all() and (stop[moved] == 0).all()
     _, outcome, *_ = run_detect(NB, w, path, n_hops, ones, zeros, ones, load, com)
     assert (outcome[moved] == ESCAPED).all()
-    _, outcome, _, n_bribes, _ = run_detect(NB, w, path, n_hops, ones, ones, zeros, load, com)
+    _, outcome, _, n_bribes, *_ = run_detect(NB, w, path, n_hops, ones, ones, zeros, load, com)
     assert (outcome == PASSED).all() and (n_bribes == n_hops).all()
+    # outside core countries nobody detects; tolls follow load x presence
+    *_, armed_flow, _ = run_detect(NB, w, path, n_hops, ones, zeros, zeros, load, com,
+                                   core=np.zeros(w["n"], bool), armed=np.full(w["n"], 0.5))
+    assert armed_flow[0] == pytest.approx(0.5 * 2.0 * n_hops.sum())
 
 
 def patrol_world(seed, n_patrols, ny=10, nx=12, n_countries=3, n_rows=2):
-    """Random patrols, countries, attractiveness and seizure heat (``n_rows`` heat rows)."""
+    """Random patrols, countries, attractiveness and seizure heat (up to ``n_rows`` heat
+    rows per country)."""
     rng = np.random.default_rng(seed)
     country = rng.integers(-1, n_countries, ny * nx).astype(np.int16)
     land = np.flatnonzero(country >= 0)
-    pos = rng.choice(land, n_patrols).astype(np.int32)
-    bits = (np.int64(1) << country[pos].astype(np.int64)).astype(np.int64)
+    pos = np.sort(rng.choice(land, n_patrols)).astype(np.int32)
+    patrol_country = np.sort(rng.integers(0, n_countries, n_patrols)).astype(np.int16)
+    bits = (np.int64(1) << patrol_country.astype(np.int64)).astype(np.int64)
     bits[rng.random(n_patrols) < 0.3] = (1 << n_countries) - 1
     base = rng.uniform(0, 3, ny * nx)
     layers = np.where(rng.random((2, n_countries, ny * nx)) < 0.3,
                       rng.exponential(1.0, (2, n_countries, ny * nx)), 0.0)
-    rows = (rng.integers(0, 2, n_rows).astype(np.int64),
-            rng.integers(0, n_countries, n_rows).astype(np.int64))
-    joint = rng.random(ny * nx) < 0.2
-    walk = dict(base=base, layers=layers, rows_layer=rows[0], rows_country=rows[1],
-                heat_weight=float(rng.uniform(0, 5)), joint=joint,
-                joint_focus=float(rng.choice([0.0, 2.0])))
-    return rng, country, pos, bits, walk, draw_seeds(rng, n_patrols), nx
+    counts = rng.integers(0, n_rows + 1, n_countries)
+    rows_start = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    walk = dict(base=base, layers=layers, rows_start=rows_start,
+                rows_layer=rng.integers(0, 2, rows_start[-1]).astype(np.int64),
+                rows_country=rng.integers(0, n_countries, rows_start[-1]).astype(np.int64),
+                rows_scale=rng.uniform(0.1, 1.0, rows_start[-1]),
+                heat_weight=float(rng.uniform(0, 5)), joint=rng.random(ny * nx) < 0.2,
+                joint_focus=rng.choice([0.0, 2.0], n_countries))
+    return rng, country, pos, patrol_country, bits, walk, draw_seeds(rng, n_patrols), nx
 
 
-def walk_patrols(k, pos, bits, country, walk, seeds, moves, nx):
-    k.move_patrols(pos, bits, country, walk["base"], walk["layers"], walk["rows_layer"],
-                   walk["rows_country"], walk["heat_weight"], walk["joint"], walk["joint_focus"],
+def walk_patrols(k, pos, patrol_country, bits, country, walk, seeds, moves, nx):
+    k.move_patrols(pos, patrol_country, bits, country, walk["base"], walk["layers"],
+                   walk["rows_start"], walk["rows_layer"], walk["rows_country"],
+                   walk["rows_scale"], walk["heat_weight"], walk["joint"], walk["joint_focus"],
                    seeds, moves, nx)
 
 
@@ -295,23 +336,31 @@ def walk_patrols(k, pos, bits, country, walk, seeds, moves, nx):
 @given(seed=st.integers(0, 2**32), n=st.integers(1, 40), moves=st.integers(0, 6),
        n_rows=st.integers(0, 3))
 def test_move_patrols_twins_equal(seed, n, moves, n_rows):
-    _, country, pos, bits, walk, seeds, nx = patrol_world(seed, n, n_rows=n_rows)
+    _, country, pos, pc, bits, walk, seeds, nx = patrol_world(seed, n, n_rows=n_rows)
     a, b = pos.copy(), pos.copy()
-    walk_patrols(NB, a, bits, country, walk, seeds, moves, nx)
-    walk_patrols(PY, b, bits, country, walk, seeds, moves, nx)
+    walk_patrols(NB, a, pc, bits, country, walk, seeds, moves, nx)
+    walk_patrols(PY, b, pc, bits, country, walk, seeds, moves, nx)
     np.testing.assert_array_equal(a, b)
+
+
+def tasking_cells(rng, n_countries, n_cells):
+    chunks = [np.sort(rng.choice(n_cells, rng.integers(0, 30), replace=False))
+              for _ in range(n_countries)]
+    starts = np.concatenate([[0], np.cumsum([len(c) for c in chunks])]).astype(np.int64)
+    return starts, np.concatenate(chunks).astype(np.int64)
 
 
 @FAST
 @given(seed=st.integers(0, 2**32), n=st.integers(1, 30), n_rows=st.integers(1, 3))
 def test_redeploy_patrols_twins_equal(seed, n, n_rows):
-    rng, _, pos, _, walk, _, _ = patrol_world(seed, n, n_rows=n_rows)
+    rng, _, pos, pc, _, walk, _, _ = patrol_world(seed, n, n_rows=n_rows)
     go = np.flatnonzero(rng.random(n) < 0.5).astype(np.int64)
     u = rng.random(len(go))
-    cells = np.sort(rng.choice(len(walk["base"]), 40, replace=False)).astype(np.int64)
+    starts, cells = tasking_cells(rng, 3, len(walk["base"]))
     a, b = pos.copy(), pos.copy()
     for k, out in ((NB, a), (PY, b)):
-        k.redeploy_patrols(out, go, u, walk["layers"], walk["rows_layer"], walk["rows_country"],
+        k.redeploy_patrols(out, go, u, pc, walk["layers"], walk["rows_start"],
+                           walk["rows_layer"], walk["rows_country"], walk["rows_scale"], starts,
                            cells)
     np.testing.assert_array_equal(a, b)
 
@@ -321,17 +370,19 @@ def test_redeploy_sends_patrols_where_the_heat_is():
     layers[0, 0, [10, 60]] = [1.0, 3.0]
     pos = np.zeros(4000, np.int32)
     u = np.random.default_rng(0).random(4000)
-    NB.redeploy_patrols(pos, np.arange(4000), u, layers, np.zeros(1, np.int64),
-                        np.zeros(1, np.int64), np.arange(100, dtype=np.int64))
+    one = np.array([0, 1], np.int64)
+    NB.redeploy_patrols(pos, np.arange(4000), u, np.zeros(4000, np.int16), layers, one,
+                        np.zeros(1, np.int64), np.zeros(1, np.int64), np.ones(1),
+                        np.array([0, 100], np.int64), np.arange(100, dtype=np.int64))
     assert set(np.unique(pos)) == {10, 60}
     assert abs(np.mean(pos == 60) - 0.75) < 0.03
 
 
 def test_patrols_stop_at_their_border():
-    _, country, pos, _, walk, seeds, nx = patrol_world(9, 200)
+    _, country, pos, pc, _, walk, seeds, nx = patrol_world(9, 200)
     bits = (np.int64(1) << country[pos].astype(np.int64)).astype(np.int64)
     start_country = country[pos].copy()
-    walk_patrols(NB, pos, bits, country, walk, seeds, 25, nx)
+    walk_patrols(NB, pos, pc, bits, country, walk, seeds, 25, nx)
     np.testing.assert_array_equal(country[pos], start_country)
 
 
@@ -355,6 +406,46 @@ def test_raise_risk_twins_equal(seed, n_seized):
                      weight, 0.3, 0.6)
     np.testing.assert_array_equal(a, b)
     assert (a * scale[:, None] <= 1.0 + 1e-12).all()
+
+
+def courier_states(seed, n, n_orgs=4):
+    rng = np.random.default_rng(seed)
+    state = rng.integers(0, 6, n).astype(np.int8)
+    timer = rng.integers(-2, 4, n).astype(np.int32)
+    org = np.where(state == 0, -1, rng.integers(0, n_orgs, n)).astype(np.int32)
+    capacity = rng.integers(0, 6, n_orgs).astype(np.int64)
+    return state, timer, org, capacity
+
+
+@FAST
+@given(seed=st.integers(0, 2**32), n=st.integers(0, 80))
+def test_dispatch_couriers_twins_equal(seed, n):
+    state, timer, org, capacity = courier_states(seed, n)
+    a, b = timer.copy(), timer.copy()
+    go_a = NB.dispatch_couriers(state, a, org, capacity)
+    go_b = PY.dispatch_couriers(state, b, org, capacity)
+    np.testing.assert_array_equal(go_a, go_b)
+    np.testing.assert_array_equal(a, b)
+    # never more on the road than the capacity, and only idle couriers whose rest is over
+    on_road = np.bincount(org[state == 2], minlength=len(capacity))
+    assert (np.bincount(org[go_a], minlength=len(capacity)) <= np.maximum(
+        capacity - on_road, 0)).all()
+    assert (state[go_a] == 1).all() and (timer[go_a] <= 0).all()
+
+
+@FAST
+@given(seed=st.integers(0, 2**32), n=st.integers(0, 80))
+def test_tick_timers_twins_equal(seed, n):
+    state, timer, _, _ = courier_states(seed, n)
+    a, b = timer.copy(), timer.copy()
+    out_a = NB.tick_timers(state, a)
+    out_b = PY.tick_timers(state, b)
+    for x, y in zip(out_a, out_b, strict=True):
+        np.testing.assert_array_equal(x, y)
+    np.testing.assert_array_equal(a, b)
+    counting = (state == 3) | (state == 5)
+    np.testing.assert_array_equal(a[counting], timer[counting] - 1)
+    np.testing.assert_array_equal(a[~counting], timer[~counting])
 
 
 def test_unknown_engine_is_rejected():

@@ -178,8 +178,7 @@ def test_intelligence_sharing_draws_patrols_to_neighbours_seizures():
         heat = np.zeros(model.world.n_cells)
         heat[cells[0][ok]] = 5.0 * w[ok]
         enforcement = model.mechanisms["enforcement"]
-        enforcement.intel[bbb] += heat
-        enforcement.intel_active[bbb] = True
+        enforcement.add_heat(bbb, cells[0][ok], 5.0 * w[ok])
         units, patrols = enforcement.units, enforcement.patrol_index
         mine = patrols[units.country[patrols] == aaa]
         seen = []

@@ -3,16 +3,17 @@
 from functools import cache
 from types import SimpleNamespace
 
-from sim.kernels import detection, learning, movement, routing
+from sim.kernels import bookkeeping, detection, learning, movement, routing
 
 KERNEL_NAMES = ("route_costs", "route_successors", "move_couriers", "move_patrols",
-                "redeploy_patrols", "detect_couriers", "raise_risk")
+                "redeploy_patrols", "detect_couriers", "raise_risk", "dispatch_couriers",
+                "tick_timers")
 """Every kernel has ``<name>`` (numba) and ``<name>_py`` (reference twin)."""
 
 _MODULES = {
     "route_costs": routing, "route_successors": routing, "move_couriers": movement,
     "move_patrols": movement, "redeploy_patrols": movement, "detect_couriers": detection,
-    "raise_risk": learning,
+    "raise_risk": learning, "dispatch_couriers": bookkeeping, "tick_timers": bookkeeping,
 }
 
 

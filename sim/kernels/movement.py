@@ -120,41 +120,47 @@ def move_couriers_py(movers, cell, org, base_seed, succ, succ_hours, p_first, ho
 
 
 @njit(cache=True, inline="always")
-def _heat(layers, rows_layer, rows_country, v):
-    """Seizure heat at cell ``v``: the sum of the listed rows of ``layers``, in order."""
-    h = layers[rows_layer[0], rows_country[0], v]
-    for i in range(1, rows_layer.shape[0]):
-        h = h + layers[rows_layer[i], rows_country[i], v]
+def _heat(layers, rows_layer, rows_country, rows_scale, lo, hi, v):
+    """Seizure heat at cell ``v``: the sum of rows ``lo .. hi-1`` of the row table, in
+    order (row ``i`` is ``rows_scale[i] * layers[rows_layer[i], rows_country[i]]``)."""
+    h = rows_scale[lo] * layers[rows_layer[lo], rows_country[lo], v]
+    for i in range(lo + 1, hi):
+        h = h + rows_scale[i] * layers[rows_layer[i], rows_country[i], v]
     return h
 
 
 @njit(cache=True, inline="always")
-def _attract(base, layers, rows_layer, rows_country, heat_weight, joint, joint_focus, v):
+def _attract(base, layers, rows_layer, rows_country, rows_scale, lo, hi, heat_weight, joint,
+             focus, v):
     """Attractiveness of cell ``v`` to a patrol: base + heat_weight x heat (when the patrol
-    sees heat) + joint_focus x pooled zone (when its country has a pooled zone)."""
+    sees heat: ``hi > lo``) + focus x pooled zone (when its country has a pooled zone)."""
     a = base[v]
-    if rows_layer.shape[0] > 0:
-        a = a + heat_weight * _heat(layers, rows_layer, rows_country, v)
-    if joint_focus > 0.0:
-        a = a + joint_focus * (1.0 if joint[v] else 0.0)
+    if hi > lo:
+        a = a + heat_weight * _heat(layers, rows_layer, rows_country, rows_scale, lo, hi, v)
+    if focus > 0.0:
+        a = a + focus * (1.0 if joint[v] else 0.0)
     return a
 
 
 @njit(cache=True)
-def move_patrols(pos, allowed_bits, country, base, layers, rows_layer, rows_country,
-                 heat_weight, joint, joint_focus, seeds, moves, nx):
+def move_patrols(pos, patrol_country, allowed_bits, country, base, layers, rows_start,
+                 rows_layer, rows_country, rows_scale, heat_weight, joint, joint_focus, seeds,
+                 moves, nx):
     """Move mobile patrols ``moves`` cells each, by a random walk weighted by attractiveness.
 
     At each move a patrol stays or steps to one of its 8 neighbours with probability
     proportional to the attractiveness of that cell (:func:`_attract`: a base value, plus
-    the seizure heat the patrols see, plus a pooled joint-operation zone); only cells whose
-    country bit is set in the patrol's ``allowed_bits`` are candidates (a patrol stops at
-    its border unless a joint-operations agreement adds the neighbour's bit).
+    the seizure heat its country's patrols see, plus its country's pooled joint-operation
+    zone); only cells whose country bit is set in the patrol's ``allowed_bits`` are
+    candidates (a patrol stops at its border unless a joint-operations agreement adds the
+    neighbour's bit).
 
     Parameters
     ----------
     pos : int32 (n_patrols,), in/out
-        Flat cell of each patrol (all of one country).
+        Flat cell of each patrol.
+    patrol_country : int16 (n_patrols,)
+        Country index of each patrol.
     allowed_bits : int64 (n_patrols,)
         Bit ``k`` set when the patrol may enter country ``k``.
     country : int16 (n_cells,)
@@ -163,14 +169,18 @@ def move_patrols(pos, allowed_bits, country, base, layers, rows_layer, rows_coun
         Non-negative base attractiveness (borders preferred; 0 off land).
     layers : float64 (n_layers, n_countries, n_cells)
         Seizure-heat layers (current heat, and heat as it was some days ago).
-    rows_layer, rows_country : int64 (r,)
-        The rows of ``layers`` whose sum is the heat these patrols see (r = 0: none).
+    rows_start : int64 (n_countries + 1,)
+        Rows ``rows_start[k] .. rows_start[k+1]-1`` of the row table are the heat country
+        ``k``'s patrols see (none: an empty range).
+    rows_layer, rows_country : int64 (r,), rows_scale : float64 (r,)
+        The row table: row ``i`` is ``rows_scale[i] * layers[rows_layer[i],
+        rows_country[i]]``.
     heat_weight : float
         Weight of the heat.
     joint : bool (n_cells,)
         Cells of pooled joint-operation zones.
-    joint_focus : float
-        Weight of the pooled zone for these patrols (0 = none).
+    joint_focus : float64 (n_countries,)
+        Weight of the pooled zone for each country's patrols (0 = none).
     seeds : uint64 (n_patrols,)
         Today's stream seed of each patrol.
     moves : int
@@ -183,6 +193,9 @@ def move_patrols(pos, allowed_bits, country, base, layers, rows_layer, rows_coun
     weights = np.empty(9, dtype=np.float64)
     cands = np.empty(9, dtype=np.int64)
     for p in range(pos.shape[0]):
+        k = patrol_country[p]
+        lo, hi = rows_start[k], rows_start[k + 1]
+        focus = joint_focus[k]
         c = pos[p]
         state = seeds[p] ^ _SALT_PATROL
         bits = allowed_bits[p]
@@ -190,13 +203,13 @@ def move_patrols(pos, allowed_bits, country, base, layers, rows_layer, rows_coun
             row = c // nx
             col = c - row * nx
             cands[0] = c
-            weights[0] = _attract(base, layers, rows_layer, rows_country, heat_weight, joint,
-                                  joint_focus, c)
+            weights[0] = _attract(base, layers, rows_layer, rows_country, rows_scale, lo, hi,
+                                  heat_weight, joint, focus, c)
             total = weights[0]
             m = 1
-            for k in range(8):
-                r = row + DROW[k]
-                cc = col + DCOL[k]
+            for d in range(8):
+                r = row + DROW[d]
+                cc = col + DCOL[d]
                 if r < 0 or r >= ny or cc < 0 or cc >= nx:
                     continue
                 v = r * nx + cc
@@ -204,8 +217,8 @@ def move_patrols(pos, allowed_bits, country, base, layers, rows_layer, rows_coun
                 if ctry < 0 or ((bits >> np.int64(ctry)) & np.int64(1)) == 0:
                     continue
                 cands[m] = v
-                weights[m] = _attract(base, layers, rows_layer, rows_country, heat_weight,
-                                      joint, joint_focus, v)
+                weights[m] = _attract(base, layers, rows_layer, rows_country, rows_scale, lo, hi,
+                                      heat_weight, joint, focus, v)
                 total += weights[m]
                 m += 1
             state, u = next_uniform(state)
@@ -223,39 +236,45 @@ def move_patrols(pos, allowed_bits, country, base, layers, rows_layer, rows_coun
         pos[p] = c
 
 
-def _heat_py(layers, rows_layer, rows_country, v):
-    h = float(layers[int(rows_layer[0]), int(rows_country[0]), v])
-    for i in range(1, len(rows_layer)):
-        h = h + float(layers[int(rows_layer[i]), int(rows_country[i]), v])
+def _heat_py(layers, rows_layer, rows_country, rows_scale, lo, hi, v):
+    h = float(rows_scale[lo]) * float(layers[int(rows_layer[lo]), int(rows_country[lo]), v])
+    for i in range(lo + 1, hi):
+        h = h + float(rows_scale[i]) * float(layers[int(rows_layer[i]), int(rows_country[i]), v])
     return h
 
 
-def _attract_py(base, layers, rows_layer, rows_country, heat_weight, joint, joint_focus, v):
+def _attract_py(base, layers, rows_layer, rows_country, rows_scale, lo, hi, heat_weight, joint,
+                focus, v):
     a = float(base[v])
-    if len(rows_layer) > 0:
-        a = a + float(heat_weight) * _heat_py(layers, rows_layer, rows_country, v)
-    if joint_focus > 0.0:
-        a = a + float(joint_focus) * (1.0 if joint[v] else 0.0)
+    if hi > lo:
+        a = a + float(heat_weight) * _heat_py(layers, rows_layer, rows_country, rows_scale, lo,
+                                              hi, v)
+    if focus > 0.0:
+        a = a + float(focus) * (1.0 if joint[v] else 0.0)
     return a
 
 
-def move_patrols_py(pos, allowed_bits, country, base, layers, rows_layer, rows_country,
-                    heat_weight, joint, joint_focus, seeds, moves, nx):
+def move_patrols_py(pos, patrol_country, allowed_bits, country, base, layers, rows_start,
+                    rows_layer, rows_country, rows_scale, heat_weight, joint, joint_focus, seeds,
+                    moves, nx):
     """Plain-Python twin of :func:`move_patrols`."""
     n = len(country)
     ny = n // nx
     for p in range(len(pos)):
+        k = int(patrol_country[p])
+        lo, hi = int(rows_start[k]), int(rows_start[k + 1])
+        focus = float(joint_focus[k])
         c = int(pos[p])
         state = int(seeds[p]) ^ SALT_PATROL
         bits = int(allowed_bits[p])
         for _ in range(moves):
             row, col = divmod(c, nx)
             cands = [c]
-            weights = [_attract_py(base, layers, rows_layer, rows_country, heat_weight, joint,
-                                   joint_focus, c)]
+            weights = [_attract_py(base, layers, rows_layer, rows_country, rows_scale, lo, hi,
+                                   heat_weight, joint, focus, c)]
             total = weights[0]
-            for k in range(8):
-                r, cc = row + int(DROW[k]), col + int(DCOL[k])
+            for d in range(8):
+                r, cc = row + int(DROW[d]), col + int(DCOL[d])
                 if r < 0 or r >= ny or cc < 0 or cc >= nx:
                     continue
                 v = r * nx + cc
@@ -263,8 +282,8 @@ def move_patrols_py(pos, allowed_bits, country, base, layers, rows_layer, rows_c
                 if ctry < 0 or ((bits >> ctry) & 1) == 0:
                     continue
                 cands.append(v)
-                weights.append(_attract_py(base, layers, rows_layer, rows_country, heat_weight,
-                                           joint, joint_focus, v))
+                weights.append(_attract_py(base, layers, rows_layer, rows_country, rows_scale, lo,
+                                           hi, heat_weight, joint, focus, v))
                 total += weights[-1]
             state, u = next_uniform_py(state)
             if total <= 0.0:
@@ -282,56 +301,76 @@ def move_patrols_py(pos, allowed_bits, country, base, layers, rows_layer, rows_c
 
 
 @njit(cache=True)
-def redeploy_patrols(pos, go, u, layers, rows_layer, rows_country, cells):
-    """Send patrols to cells drawn in proportion to the seizure heat they see.
+def redeploy_patrols(pos, go, u, patrol_country, layers, rows_start, rows_layer, rows_country,
+                     rows_scale, cells_start, cells):
+    """Send patrols to cells drawn in proportion to the seizure heat their country sees.
 
     Parameters
     ----------
     pos : int32 (n_patrols,), in/out
         Flat cell of each patrol.
     go : int64 (g,)
-        The patrols re-tasked today.
+        The patrols re-tasked today, grouped by country (a country's patrols together).
     u : float64 (g,)
         One uniform draw per re-tasked patrol.
-    layers, rows_layer, rows_country
-        The heat the patrols see (see :func:`move_patrols`).
-    cells : int64 (a,)
-        The cells they may be sent to, in increasing order.
+    patrol_country, layers, rows_start, rows_layer, rows_country, rows_scale
+        Patrols' countries and the heat each country sees (see :func:`move_patrols`).
+    cells_start : int64 (n_countries + 1,), cells : int64
+        The cells country ``k``'s patrols may be sent to (``cells[cells_start[k] :
+        cells_start[k+1]]``, increasing); cells without heat may be left out.
 
     Notes
     -----
-    Inverse transform on the running sum of the heat over ``cells``: cell ``i`` is taken
-    when its running sum first exceeds ``u`` x the total. Nothing moves when the total is 0.
+    Inverse transform on the running sum of the heat over the country's cells: cell ``i``
+    is taken when its running sum first exceeds ``u`` x the total. Nothing moves when the
+    total is 0.
     """
-    cdf = np.empty(cells.shape[0])
-    acc = 0.0
-    for i in range(cells.shape[0]):
-        acc += _heat(layers, rows_layer, rows_country, cells[i])
-        cdf[i] = acc
-    if cells.shape[0] == 0 or cdf[-1] <= 0.0:
-        return
-    for j in range(go.shape[0]):
-        x = u[j] * cdf[-1]
-        lo, hi = 0, cells.shape[0]  # first index with cdf > x
-        while lo < hi:
-            mid = (lo + hi) >> 1
-            if cdf[mid] > x:
-                hi = mid
-            else:
-                lo = mid + 1
-        pos[go[j]] = cells[min(lo, cells.shape[0] - 1)]
+    j = 0
+    while j < go.shape[0]:
+        k = patrol_country[go[j]]
+        end = j
+        while end < go.shape[0] and patrol_country[go[end]] == k:
+            end += 1
+        lo, hi = rows_start[k], rows_start[k + 1]
+        first, last = cells_start[k], cells_start[k + 1]
+        if hi > lo and last > first:
+            cdf = np.empty(last - first)
+            acc = 0.0
+            for i in range(first, last):
+                acc += _heat(layers, rows_layer, rows_country, rows_scale, lo, hi, cells[i])
+                cdf[i - first] = acc
+            if acc > 0.0:
+                for g in range(j, end):
+                    x = u[g] * acc
+                    a, b = 0, cdf.shape[0]  # first index with cdf > x
+                    while a < b:
+                        mid = (a + b) >> 1
+                        if cdf[mid] > x:
+                            b = mid
+                        else:
+                            a = mid + 1
+                    pos[go[g]] = cells[first + min(a, cdf.shape[0] - 1)]
+        j = end
 
 
-def redeploy_patrols_py(pos, go, u, layers, rows_layer, rows_country, cells):
+def redeploy_patrols_py(pos, go, u, patrol_country, layers, rows_start, rows_layer,
+                        rows_country, rows_scale, cells_start, cells):
     """Plain-Python twin of :func:`redeploy_patrols`."""
-    cdf = []
-    acc = 0.0
-    for v in cells:
-        acc += _heat_py(layers, rows_layer, rows_country, int(v))
-        cdf.append(acc)
-    if len(cells) == 0 or cdf[-1] <= 0.0:
-        return
-    for j in range(len(go)):
-        x = float(u[j]) * cdf[-1]
-        lo = next((i for i, value in enumerate(cdf) if value > x), len(cdf))
-        pos[int(go[j])] = cells[min(lo, len(cells) - 1)]
+    groups: dict[int, list[int]] = {}
+    for g in range(len(go)):
+        groups.setdefault(int(patrol_country[int(go[g])]), []).append(g)
+    for k, members in groups.items():
+        lo, hi = int(rows_start[k]), int(rows_start[k + 1])
+        mine = [int(v) for v in cells[int(cells_start[k]): int(cells_start[k + 1])]]
+        if hi <= lo or not mine:
+            continue
+        cdf, acc = [], 0.0
+        for v in mine:
+            acc += _heat_py(layers, rows_layer, rows_country, rows_scale, lo, hi, v)
+            cdf.append(acc)
+        if acc <= 0.0:
+            continue
+        for g in members:
+            x = float(u[g]) * acc
+            a = next((i for i, value in enumerate(cdf) if value > x), len(cdf))
+            pos[int(go[g])] = mine[min(a, len(mine) - 1)]

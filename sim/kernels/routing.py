@@ -195,7 +195,8 @@ def route_costs_py(cell_cost, nx, targets, required):
 
 
 @njit(cache=True)
-def route_successors(dist, cell_cost, cell_hours, nx, noise, succ, succ_hours, p_first):
+def route_successors(dist, cell_cost, cell_hours, nx, noise, row0, col0, nx_out, succ,
+                     succ_hours, p_first):
     """Fill one organisation's successor table from its cost-to-go field.
 
     For each cell the two best strictly-downhill neighbours ``v`` (score
@@ -204,42 +205,51 @@ def route_successors(dist, cell_cost, cell_hours, nx, noise, succ, succ_hours, p
     above ``dist[u]`` and ``tau = noise * cell_cost[u]``. ``noise = 0`` always takes the
     best.
 
+    The inputs may cover a box of a larger grid (a route window): cell ``(r, c)`` of the
+    box is cell ``(row0 + r) * nx_out + col0 + c`` of the output tables, and successors
+    are written as cells of that grid. For the whole grid, ``row0 = col0 = 0`` and
+    ``nx_out = nx``.
+
     Parameters
     ----------
     dist : float64 (n_cells,)
-        Cost-to-go from :func:`route_costs`.
+        Cost-to-go from :func:`route_costs` over the box.
     cell_cost : float64 (n_cells,)
         The entry costs used to compute ``dist``.
     cell_hours : float64 (n_cells,)
-        Hours to cross each cell along one cell edge.
+        Hours to cross each cell of the box along one cell edge.
     nx : int
-        Grid width.
+        Box width.
     noise : float
         Route-choice spread (dimensionless, >= 0).
-    succ : int32 (n_cells, 2), out
+    row0, col0, nx_out : int
+        Where the box lies in the output grid, and that grid's width.
+    succ : int32 (n_out, 2), out
         Best and second-best next cell; ``TARGET`` at destinations, ``UNREACHABLE``
         where there is no route; second column ``-1`` when there is no second option.
-    succ_hours : float32 (n_cells, 2), out
+        Only the box's cells are written.
+    succ_hours : float32 (n_out, 2), out
         Hours to move into each successor.
-    p_first : float32 (n_cells,), out
+    p_first : float32 (n_out,), out
         Probability of taking the best successor.
     """
     n = dist.shape[0]
     ny = n // nx
     for u in range(n):
-        succ[u, 0] = UNREACHABLE
-        succ[u, 1] = -1
-        succ_hours[u, 0] = 0.0
-        succ_hours[u, 1] = 0.0
-        p_first[u] = 1.0
+        row = u // nx
+        col = u - row * nx
+        out = (row0 + row) * nx_out + col0 + col
+        succ[out, 0] = UNREACHABLE
+        succ[out, 1] = -1
+        succ_hours[out, 0] = 0.0
+        succ_hours[out, 1] = 0.0
+        p_first[out] = 1.0
         du = dist[u]
         if not np.isfinite(du):
             continue
         if du == 0.0:
-            succ[u, 0] = TARGET
+            succ[out, 0] = TARGET
             continue
-        row = u // nx
-        col = u - row * nx
         best1 = np.inf
         best2 = np.inf
         b1 = -1
@@ -262,36 +272,38 @@ def route_successors(dist, cell_cost, cell_hours, nx, noise, succ, succ_hours, p
                 best2, b2, k2 = s, v, k
         if b1 < 0:
             continue
-        succ[u, 0] = b1
-        succ_hours[u, 0] = STEP_LEN[k1] * cell_hours[b1]
+        succ[out, 0] = (row0 + b1 // nx) * nx_out + col0 + b1 % nx
+        succ_hours[out, 0] = STEP_LEN[k1] * cell_hours[b1]
         if b2 >= 0 and noise > 0.0:
             tau = noise * cell_cost[u]
             e1 = (best1 - du) / tau
             e2 = (best2 - du) / tau
             w1 = 1.0 / ((1.0 + e1) * (1.0 + e1))
             w2 = 1.0 / ((1.0 + e2) * (1.0 + e2))
-            succ[u, 1] = b2
-            succ_hours[u, 1] = STEP_LEN[k2] * cell_hours[b2]
-            p_first[u] = w1 / (w1 + w2)
+            succ[out, 1] = (row0 + b2 // nx) * nx_out + col0 + b2 % nx
+            succ_hours[out, 1] = STEP_LEN[k2] * cell_hours[b2]
+            p_first[out] = w1 / (w1 + w2)
 
 
-def route_successors_py(dist, cell_cost, cell_hours, nx, noise, succ, succ_hours, p_first):
+def route_successors_py(dist, cell_cost, cell_hours, nx, noise, row0, col0, nx_out, succ,
+                        succ_hours, p_first):
     """Plain-Python twin of :func:`route_successors` (same arguments, same outputs)."""
     n = len(dist)
     ny = n // nx
     for u in range(n):
-        succ[u, 0] = UNREACHABLE
-        succ[u, 1] = -1
-        succ_hours[u, 0] = 0.0
-        succ_hours[u, 1] = 0.0
-        p_first[u] = 1.0
+        row, col = divmod(u, nx)
+        out = (row0 + row) * nx_out + col0 + col
+        succ[out, 0] = UNREACHABLE
+        succ[out, 1] = -1
+        succ_hours[out, 0] = 0.0
+        succ_hours[out, 1] = 0.0
+        p_first[out] = 1.0
         du = float(dist[u])
         if not math.isfinite(du):
             continue
         if du == 0.0:
-            succ[u, 0] = TARGET
+            succ[out, 0] = TARGET
             continue
-        row, col = divmod(u, nx)
         best1 = best2 = math.inf
         b1 = b2 = -1
         k1 = k2 = 0
@@ -310,14 +322,14 @@ def route_successors_py(dist, cell_cost, cell_hours, nx, noise, succ, succ_hours
                 best2, b2, k2 = s, v, k
         if b1 < 0:
             continue
-        succ[u, 0] = b1
-        succ_hours[u, 0] = float(STEP_LEN[k1]) * float(cell_hours[b1])
+        succ[out, 0] = (row0 + b1 // nx) * nx_out + col0 + b1 % nx
+        succ_hours[out, 0] = float(STEP_LEN[k1]) * float(cell_hours[b1])
         if b2 >= 0 and noise > 0.0:
             tau = noise * float(cell_cost[u])
             e1 = (best1 - du) / tau
             e2 = (best2 - du) / tau
             w1 = 1.0 / ((1.0 + e1) * (1.0 + e1))
             w2 = 1.0 / ((1.0 + e2) * (1.0 + e2))
-            succ[u, 1] = b2
-            succ_hours[u, 1] = float(STEP_LEN[k2]) * float(cell_hours[b2])
-            p_first[u] = w1 / (w1 + w2)
+            succ[out, 1] = (row0 + b2 // nx) * nx_out + col0 + b2 % nx
+            succ_hours[out, 1] = float(STEP_LEN[k2]) * float(cell_hours[b2])
+            p_first[out] = w1 / (w1 + w2)

@@ -20,6 +20,6 @@ class ArmedGroups(Mechanism):
 
     def record(self, day, row: dict) -> None:
         w = self.world
-        toll = (self.config.model.armed_toll_share * (day.flow @ w.armed)
+        toll = (self.config.model.armed_toll_share * day.armed_flow
                 * w.commodity_table["value_at_source_usd"])
         row["armed_group_revenue_usd"] = float(toll.sum())

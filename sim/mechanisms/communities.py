@@ -64,13 +64,13 @@ class Communities(Mechanism):
 
     @phase(TIPS)
     def tips(self, day) -> None:
-        """Today's detection hazard per cell from community tips (tip strength spread over
-        ``tip_radius_km`` with linearly falling weight)."""
+        """Today's detection hazard from community tips on the cells they cover
+        (``world.tip_unique``): tip strength spread over ``tip_radius_km`` with linearly
+        falling weight, summed over the communities covering each cell."""
         w = self.world
         p = np.clip(self.tip_strength()[:, None] * w.tip_weight[None, :], 0, 1 - 1e-12)
-        ok = w.tip_cells >= 0
-        day.tip_hazard = np.bincount(w.tip_cells[ok], weights=-np.log1p(-p[ok]),
-                                     minlength=w.n_cells)
+        day.tip_hazard = np.bincount(w.tip_index, weights=-np.log1p(-p[w.tip_cells >= 0]),
+                                     minlength=len(w.tip_unique))
 
     @phase(COMMUNITIES)
     def update(self, day) -> None:

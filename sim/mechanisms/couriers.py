@@ -58,8 +58,10 @@ class Couriers(Mechanism):
         self.left_trade = 0
         """Couriers who have left the trade (quit, or not returning after release)."""
         self.flow = np.zeros((len(w.commodities), w.n_cells))
-        """Quantity (commodity unit) that passed through each cell so far."""
-        self.flow_today = np.zeros_like(self.flow)
+        """Quantity (commodity unit) that passed through each cell so far (filled by the
+        detection kernel, which sees every passage)."""
+        self.flow_stamp = np.zeros(w.n_cells, np.int64)
+        """Last day each cell was entered by a loaded courier."""
 
     def start(self) -> None:
         """Recruit every organisation's couriers; stagger their first trips."""
@@ -179,19 +181,8 @@ class Couriers(Mechanism):
         """Couriers whose rest is over load up at their organisation's source; an
         organisation keeps at most ``capacity`` couriers on the road (leaders' reach)."""
         c, w = self.arrays, self.world
-        idle = c.state == CourierState.IDLE
-        ready = idle & (c.timer <= 0)
         cap = self.model.mechanisms["organisations"].capacity()
-        ready &= cap[np.maximum(c.org, 0)] > 0
-        go = np.flatnonzero(ready)
-        on_road = np.bincount(c.org[c.state == CourierState.TRAVELLING], minlength=len(cap))
-        room = cap - on_road
-        if len(go) and (np.bincount(c.org[go], minlength=len(cap)) > room).any():
-            rank = _rank_within(c.org[go])
-            go = go[rank < room[c.org[go]]]
-            ready[:] = False
-            ready[go] = True
-        c.timer[idle & ~ready] -= 1
+        go = self.model.kernels.dispatch_couriers(c.state, c.timer, c.org, cap)
         # one draw from the trips stream every day, even with nobody leaving
         normals = slot_normals(self.stream("trips"), go)
         if len(go) == 0:
@@ -219,8 +210,6 @@ class Couriers(Mechanism):
                                          orgs.succ_hours, orgs.p_first,
                                          float(self.config.model.travel_hours_per_day),
                                          day.path, day.n_hops, day.arrived)
-        self.flow_today[:] = 0.0
-        day.flow = self.flow_today
 
     @phase(SETTLE)
     def settle(self, day) -> None:
@@ -229,7 +218,6 @@ class Couriers(Mechanism):
         rows = np.flatnonzero(day.outcome != 0)  # not PASSED
         c.cell[movers[rows]] = day.path[rows, day.stop_hop[rows]]
         c.trip_days[movers] += 1
-        self.flow += day.flow
 
     @phase(RESOLVE)
     def resolve(self, day) -> None:
@@ -268,12 +256,8 @@ class Couriers(Mechanism):
             c.state[who[conv]] = CourierState.IMPRISONED
             c.timer[who[conv]] = d.sentence_days[conv]
             self._release(who[~conv])
-        prison = c.state == CourierState.IMPRISONED
-        c.timer[prison] -= 1
-        self._release(np.flatnonzero(prison & (c.timer <= 0)))
-        back = c.state == CourierState.RETURNING
-        c.timer[back] -= 1
-        home = np.flatnonzero(back & (c.timer <= 0))
+        served, home = self.model.kernels.tick_timers(c.state, c.timer)
+        self._release(served)
         c.state[home] = CourierState.IDLE
         c.timer[home] = self.world.commodity_table["rest_days"][c.commodity[home]]
 
@@ -312,14 +296,5 @@ class Couriers(Mechanism):
         row["couriers_travelling"] = float(counts[CourierState.TRAVELLING])
         row["couriers_detained"] = float(counts[CourierState.DETAINED])
         row["couriers_imprisoned"] = float(counts[CourierState.IMPRISONED])
-        row["route_cells"] = float(np.count_nonzero(day.flow.sum(axis=0)))
+        row["route_cells"] = float(day.route_cells)
 
-
-def _rank_within(groups: np.ndarray) -> np.ndarray:
-    """Rank of each element among the elements of its group, in order of appearance."""
-    order = np.argsort(groups, kind="stable")
-    sorted_g = groups[order]
-    starts = np.searchsorted(sorted_g, sorted_g, side="left")
-    rank = np.empty(len(groups), np.int64)
-    rank[order] = np.arange(len(groups)) - starts
-    return rank

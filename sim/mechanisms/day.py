@@ -56,13 +56,16 @@ class Day:
     n_hops : int32 (m,)
     arrived : bool (m,)
         Movers that reached a destination cell.
-    flow : float64 (n_commodities, n_cells)
-        Quantity that passed through each cell today (filled by detection).
-    tip_hazard : float64 (n_cells,)
-        Detection hazard from community tips today (communities: tips).
+    tip_hazard : float64 (len(world.tip_unique),)
+        Detection hazard from community tips today on the cells tips cover
+        (communities: tips).
     outcome, stop_hop, n_bribes, bribe_cell : (m,)
         Detection results per mover (enforcement: detect; see
         :func:`sim.kernels.detection.detect_couriers`).
+    route_cells : int
+        Cells entered by any loaded courier today (enforcement: detect).
+    armed_flow : float64 (n_commodities,)
+        Sum over today's passages of load x armed-group presence (enforcement: detect).
     seized : int64
         Couriers arrested today, their loads seized (enforcement: outcomes).
     delivered : int64
@@ -82,12 +85,13 @@ class Day:
     path: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.int32))
     n_hops: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
     arrived: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
-    flow: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
     tip_hazard: np.ndarray = field(default_factory=lambda: np.zeros(0))
     outcome: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int8))
     stop_hop: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
     n_bribes: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
     bribe_cell: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
+    route_cells: int = 0
+    armed_flow: np.ndarray = field(default_factory=lambda: np.zeros(0))
     seized: np.ndarray = field(default_factory=_ints)
     delivered: np.ndarray = field(default_factory=_ints)
     fees: np.ndarray = field(default_factory=lambda: np.zeros(0))

@@ -54,9 +54,14 @@ class Enforcement(Mechanism):
         self.post_index = layout.posts
         self.patrol_attract_base = np.where(w.land, 1.0 + m.patrol_border_focus * w.border, 0.0)
         self.heat_layers = np.zeros((1, w.n_countries, w.n_cells))
-        """Seizure heat per seizing country (decays; patrols are drawn to it): layer 0 as
-        it is now, layer ``i > 0`` as it was one reporting delay ago (see
-        :attr:`layer_of_delay`)."""
+        """Seizure heat per seizing country (decays; patrols are drawn to it), divided by
+        :attr:`heat_scale`: layer 0 as it is now, layer ``i > 0`` as it was one reporting
+        delay ago (see :attr:`layer_of_delay`)."""
+        self.heat_scale = np.ones((1, w.n_countries))
+        """The heat of layer ``l``, country ``k`` is ``heat_scale[l, k] * heat_layers[l, k]``:
+        the daily decay only updates the scale."""
+        self._rows_version = 0
+        self._rows_cache: tuple = (-1, None)
         self.layer_of_delay: dict[int, int] = {0: 0}
         """Layer of :attr:`heat_layers` holding the heat as it was ``d`` days ago."""
         self.intel_active = np.zeros(w.n_countries, dtype=bool)
@@ -65,9 +70,23 @@ class Enforcement(Mechanism):
         """Seizure-heat increments of the last :data:`MAX_INTEL_DELAY_DAYS` days, by day:
         ``[(seizing country, cells, weights), ...]``."""
         self._allowed_cells: dict[int, np.ndarray] = {}
-        """Land cells a patrol may enter, by its allowed-country bits (cache)."""
+        """Land cells a patrol may enter (bool per cell), by its allowed-country bits."""
+        self._support = np.zeros(w.n_cells, bool)
+        """Cells that have ever had seizure heat (heat decays but never returns to 0)."""
+        self._support_version = self._support_cells_version = 0
+        self._support_cells = np.zeros(0, np.int64)
+        self.hazards = np.zeros((3, w.n_cells))
+        """Detection hazard per cell (-log(1 - p) summed over the sources): row 0 from fixed
+        posts, row 1 from patrols, row 2 from community tips (today's)."""
+        self._patrol_cells = np.zeros(0, np.int64)
+        """Cells that had patrol hazard yesterday."""
+        self.p_detect = np.zeros(w.n_cells)
+        """P(detection) of one passage through each cell, ``1 - exp(-sum of hazards)`` on
+        core-country cells (0 elsewhere); kept up to date on the cells whose hazard moved."""
+        self._stale = np.arange(w.n_cells)
+        """Cells whose detection probability must be recomputed."""
         self.on_levers(model.levers, set(self.reads))
-        self.patrol_hazard = self._patrol_hazard(self.units.cell[self.patrol_index])
+        self._set_patrol_hazard(self.units.cell[self.patrol_index])
         self.patrol_hazard_known = self.patrol_hazard.copy()
         """What organisations know of patrol presence: patrol hazard averaged over the last
         weeks (exponential average at ``risk_memory_decay_per_day``)."""
@@ -83,11 +102,14 @@ class Enforcement(Mechanism):
             self.escape = np.where(self.escape_across, m.escape_across_border_prob,
                                    m.escape_prob)
             """P(escape | detected) per cell."""
+        if changed & {"intel_share", "intel_delay_days"}:
+            self._rows_version += 1
         if "patrol_bits" in changed:
             pidx = self.patrol_index
             self.units.allowed_bits[pidx] = levers.patrol_bits[self.units.country[pidx]]
         if "unit_effectiveness" in changed:
-            self.post_hazard = self._post_hazard(levers)
+            self.hazards[0] = self._post_hazard(levers)
+            self._stale = np.arange(w.n_cells)
         if "bribe_acceptance" in changed:
             self.bribe_prob = np.where(w.core_cell,
                                        levers.bribe_acceptance[np.maximum(w.country, 0)], 0.0)
@@ -100,22 +122,31 @@ class Enforcement(Mechanism):
         return np.bincount(self.units.cell[posts], weights=-np.log1p(-p),
                            minlength=self.world.n_cells)
 
-    def _patrol_hazard(self, pos: np.ndarray) -> np.ndarray:
-        """Detection hazard per cell from patrols at ``pos`` (cells, one per patrol)."""
+    @property
+    def post_hazard(self) -> np.ndarray:
+        """Detection hazard per cell from fixed posts (a view)."""
+        return self.hazards[0]
+
+    @property
+    def patrol_hazard(self) -> np.ndarray:
+        """Detection hazard per cell from patrols where they are now (a view)."""
+        return self.hazards[1]
+
+    def _set_patrol_hazard(self, pos: np.ndarray) -> None:
+        """Detection hazard per cell from patrols at ``pos`` (cells, one per patrol), summed
+        over the patrols covering each cell; only the cells covered change."""
         m = self.config.model
         targets, w = disk_cells(pos, self.world.shape, m.patrol_radius_cells)
         eff = self.model.levers.unit_effectiveness[self.patrol_index]
         p_cell = np.clip(m.patrol_detection_prob * eff, 0, 1 - 1e-12)
         haz = np.broadcast_to(-np.log1p(-p_cell)[:, None], targets.shape)
         ok = targets >= 0
-        return np.bincount(targets[ok], weights=haz[ok], minlength=self.world.n_cells)
+        self.hazards[1, self._patrol_cells] = 0.0
+        self._stale = np.concatenate([self._stale, self._patrol_cells, targets[ok]])
+        self._patrol_cells = targets[ok]
+        np.add.at(self.hazards[1], self._patrol_cells, haz[ok])
 
     # ------------------------------------------------------------------ patrols
-
-    @property
-    def intel(self) -> np.ndarray:
-        """Seizure heat per seizing country as it is now (C, n_cells; a view)."""
-        return self.heat_layers[0]
 
     @phase(PATROL)
     def patrol(self, day) -> None:
@@ -128,34 +159,73 @@ class Enforcement(Mechanism):
         seeds = draw_seeds(self.stream("patrol"), len(pidx))
         redeploy = self.stream("redeploy").random((2, len(pidx)))
         pos = self.units.cell[pidx]
-        for k in np.unique(self.units.country[pidx]):
-            sel = np.flatnonzero(self.units.country[pidx] == k)
-            bits = self.units.allowed_bits[pidx[sel]]
-            rows_layer, rows_country = self.heat_rows(int(k))
-            if len(rows_layer):  # intelligence-led tasking to a cell of the heat they see
-                go = sel[redeploy[0, sel] < m.patrol_redeploy_prob]
-                if len(go):
-                    kernels.redeploy_patrols(pos, go, redeploy[1, go], self.heat_layers,
-                                             rows_layer, rows_country,
-                                             self._allowed(int(bits[0])))
-            p = pos[sel]
-            kernels.move_patrols(p, bits, w.country, self.patrol_attract_base, self.heat_layers,
-                                 rows_layer, rows_country, m.patrol_intel_weight,
-                                 levers.joint_border, float(levers.joint_focus[k]), seeds[sel],
-                                 m.patrol_moves_per_day, w.nx)
-            pos[sel] = p
+        countries = self.units.country[pidx]
+        bits = self.units.allowed_bits[pidx]
+        rows_start, rows_layer, rows_country = self._row_table()
+        rows_scale = self.heat_scale[rows_layer, rows_country]
+        # intelligence-led tasking: to a cell of the heat the patrol's country sees
+        sees = rows_start[countries.astype(np.int64) + 1] > rows_start[countries]
+        go = np.flatnonzero(sees & (redeploy[0] < m.patrol_redeploy_prob))
+        if len(go):
+            cells_start, cells = self._tasking_cells(countries[go], bits[go])
+            kernels.redeploy_patrols(pos, go, redeploy[1, go], countries, self.heat_layers,
+                                     rows_start, rows_layer, rows_country, rows_scale,
+                                     cells_start, cells)
+        kernels.move_patrols(pos, countries, bits, w.country, self.patrol_attract_base,
+                             self.heat_layers, rows_start, rows_layer, rows_country, rows_scale,
+                             m.patrol_intel_weight, levers.joint_border,
+                             levers.joint_focus.astype(np.float64), seeds,
+                             m.patrol_moves_per_day, w.nx)
         self.units.cell[pidx] = pos
-        self.patrol_hazard = self._patrol_hazard(pos)
+        self._set_patrol_hazard(pos)
         rate = m.risk_memory_decay_per_day
         self.patrol_hazard_known += rate * (self.patrol_hazard - self.patrol_hazard_known)
 
-    def _allowed(self, bits: int) -> np.ndarray:
-        """Land cells (flat indices, increasing) a patrol with allowed-country ``bits`` may
-        enter."""
+    def _row_table(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The heat each country's patrols see, as a row table of :attr:`heat_layers`:
+        country ``k``'s rows are ``rows_start[k] .. rows_start[k+1]-1`` (see
+        :meth:`heat_rows`). Rebuilt only when sharing, the countries with heat or the
+        layers changed."""
+        version, table = self._rows_cache
+        if version == self._rows_version:
+            return table
+        starts, layers, countries = [0], [], []
+        for k in range(self.world.n_countries):
+            rows_layer, rows_country = self.heat_rows(k)
+            layers.append(rows_layer)
+            countries.append(rows_country)
+            starts.append(starts[-1] + len(rows_layer))
+        table = (np.array(starts, np.int64), np.concatenate(layers).astype(np.int64),
+                 np.concatenate(countries).astype(np.int64))
+        self._rows_cache = (self._rows_version, table)
+        return table
+
+    def _tasking_cells(self, countries: np.ndarray, bits: np.ndarray
+                       ) -> tuple[np.ndarray, np.ndarray]:
+        """Per country of the re-tasked patrols, the cells they may be sent to: the cells of
+        their allowed countries that have ever had seizure heat (the others have none), as
+        ``(starts, cells)`` over country indices."""
+        if self._support_version != self._support_cells_version:
+            self._support_cells = np.flatnonzero(self._support)
+            self._support_cells_version = self._support_version
+        support = self._support_cells
+        parts = {}
+        for k, b in zip(countries, bits, strict=True):
+            if int(k) not in parts:
+                parts[int(k)] = support[self._allowed_mask(int(b))[support]]
+        starts, chunks = [0], []
+        for k in range(self.world.n_countries):
+            chunk = parts.get(k, np.zeros(0, np.int64))
+            chunks.append(chunk)
+            starts.append(starts[-1] + len(chunk))
+        return np.array(starts, np.int64), np.concatenate(chunks).astype(np.int64)
+
+    def _allowed_mask(self, bits: int) -> np.ndarray:
+        """Land cells a patrol with allowed-country ``bits`` may enter (bool per cell)."""
         if bits not in self._allowed_cells:
             w = self.world
             mine = (np.int64(1) << np.maximum(w.country, 0).astype(np.int64)) & np.int64(bits)
-            self._allowed_cells[bits] = np.flatnonzero((mine != 0) & w.land)
+            self._allowed_cells[bits] = (mine != 0) & w.land
         return self._allowed_cells[bits]
 
     def heat_rows(self, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -175,10 +245,18 @@ class Enforcement(Mechanism):
         rows_layer, rows_country = self.heat_rows(k)
         if len(rows_layer) == 0:
             return None
-        heat = self.heat_layers[rows_layer[0], rows_country[0]].copy()
+        heat = self._layer_heat(rows_layer[0], rows_country[0])
         for i in range(1, len(rows_layer)):
-            heat = heat + self.heat_layers[rows_layer[i], rows_country[i]]
+            heat = heat + self._layer_heat(rows_layer[i], rows_country[i])
         return heat
+
+    def _layer_heat(self, layer: int, k: int) -> np.ndarray:
+        return self.heat_scale[layer, k] * self.heat_layers[layer, k]
+
+    @property
+    def intel(self) -> np.ndarray:
+        """Seizure heat per seizing country as it is now (C, n_cells; a new array)."""
+        return self.heat_scale[0][:, None] * self.heat_layers[0]
 
     def _lagged_layer(self, delay: int) -> int:
         """Layer of the heat as it was ``delay`` days before the last learning step (built
@@ -186,7 +264,7 @@ class Enforcement(Mechanism):
         if delay not in self.layer_of_delay:
             last = self.model.steps - 1  # learning steps done so far: 0 .. steps-1
             decay = 1.0 - self.config.model.risk_memory_decay_per_day
-            lag = np.zeros_like(self.intel)
+            lag = np.zeros(self.heat_layers.shape[1:])
             for day, entries in self.intel_log.items():
                 age = last - delay - day
                 if age >= 0:
@@ -194,11 +272,15 @@ class Enforcement(Mechanism):
                         np.add.at(lag[k], cells, w * decay**age)
             self.layer_of_delay[delay] = len(self.heat_layers)
             self.heat_layers = np.concatenate([self.heat_layers, lag[None]])
+            self.heat_scale = np.concatenate([self.heat_scale,
+                                              np.ones((1, lag.shape[0]))])
+            self._rows_version += 1
         return self.layer_of_delay[delay]
 
     def _lagged_intel(self, delay: int) -> np.ndarray:
-        """Seizure heat per country as it was ``delay`` days ago (C, n_cells; a view)."""
-        return self.heat_layers[self._lagged_layer(delay)]
+        """Seizure heat per country as it was ``delay`` days ago (C, n_cells; a new array)."""
+        layer = self._lagged_layer(delay)
+        return self.heat_scale[layer][:, None] * self.heat_layers[layer]
 
     # ------------------------------------------------------------------ detection
 
@@ -206,19 +288,23 @@ class Enforcement(Mechanism):
     def detect(self, day) -> None:
         """Detection, bribes and escapes along the day's paths; flow is accumulated."""
         couriers = self.model.mechanisms["couriers"]
-        c = couriers.arrays
+        c, w = couriers.arrays, self.world
         base = draw_base(self.stream("detect"))
-        hazard = self.post_hazard + self.patrol_hazard + day.tip_hazard
-        p_detect = np.where(self.world.core_cell, -np.expm1(-hazard), 0.0)
+        self.hazards[2, w.tip_unique] = day.tip_hazard
+        stale = np.concatenate([self._stale, w.tip_unique])  # repeats are harmless
+        hazard = self.hazards[0, stale] + self.hazards[1, stale] + self.hazards[2, stale]
+        self.p_detect[stale] = np.where(w.core_cell[stale], -np.expm1(-hazard), 0.0)
+        self._stale = np.zeros(0, np.int64)
         m = len(day.movers)
         day.outcome = np.zeros(m, np.int8)
         day.stop_hop = np.zeros(m, np.int32)
         day.n_bribes = np.zeros(m, np.int32)
         day.bribe_cell = np.zeros(m, np.int32)
-        self.model.kernels.detect_couriers(day.movers, day.path, day.n_hops, base, p_detect,
-                                           self.bribe_prob, self.escape, c.load, c.commodity,
-                                           day.flow, day.outcome, day.stop_hop, day.n_bribes,
-                                           day.bribe_cell)
+        day.armed_flow = np.zeros(len(w.commodities))
+        day.route_cells = self.model.kernels.detect_couriers(
+            day.movers, day.path, day.n_hops, base, self.p_detect, self.bribe_prob,
+            self.escape, c.load, c.commodity, w.armed, couriers.flow, couriers.flow_stamp,
+            day.t, day.armed_flow, day.outcome, day.stop_hop, day.n_bribes, day.bribe_cell)
 
     @phase(OUTCOMES)
     def outcomes(self, day) -> None:
@@ -249,7 +335,7 @@ class Enforcement(Mechanism):
             events.add(t, "arrest", cells, ctry, c.commodity[who], c.load[who], c.org[who], who)
             for k, name in enumerate(w.commodity_names):
                 today[f"seized_{name}"] = float(c.load[who][c.commodity[who] == k].sum())
-            tip = day.tip_hazard[cells]
+            tip = self.hazards[2, cells]
             total = tip + self.post_hazard[cells] + self.patrol_hazard[cells]
             share = np.divide(tip, total, out=np.zeros_like(tip), where=total > 0)
             today["tip_seizures"] = float(share.sum())
@@ -266,16 +352,17 @@ class Enforcement(Mechanism):
     def learn(self, day) -> None:
         """Seizure heat decays and grows around today's seizures (and its lagged copies)."""
         m, w, t = self.config.model, self.world, day.t
-        decay = m.risk_memory_decay_per_day
         active = np.flatnonzero(self.intel_active)  # the other rows of every layer are 0
-        for layer in self.layer_of_delay.values():
-            for k in active:
-                self.heat_layers[layer, k] *= 1.0 - decay
+        self.heat_scale[:, active] *= 1.0 - m.risk_memory_decay_per_day
+        small = np.argwhere(self.heat_scale < 1e-150)  # fold a scale in before it underflows
+        for layer, k in small:
+            self.heat_layers[layer, k] *= self.heat_scale[layer, k]
+            self.heat_scale[layer, k] = 1.0
         for delay, layer in self.layer_of_delay.items():
             if delay == 0:
                 continue
             for k, cells, wt in self.intel_log.get(t - delay, ()):  # now `delay` days old
-                np.add.at(self.heat_layers[layer, k], cells, wt)
+                np.add.at(self.heat_layers[layer, k], cells, wt / self.heat_scale[layer, k])
         self.intel_log.pop(t - MAX_INTEL_DELAY_DAYS, None)
         if len(day.seized) == 0:
             return
@@ -287,7 +374,16 @@ class Enforcement(Mechanism):
             sel = ctry == k
             cells_k = targets[sel][ok[sel]]
             w_k = np.broadcast_to(wt, targets[sel].shape)[ok[sel]]
-            hit, where = np.unique(cells_k, return_inverse=True)
-            self.intel[k, hit] += np.bincount(where, weights=w_k)  # each cell's sum, in order
-            self.intel_active[k] = True
+            self.add_heat(int(k), cells_k, w_k)
             self.intel_log.setdefault(t, []).append((int(k), cells_k.copy(), w_k.copy()))
+
+    def add_heat(self, k: int, cells: np.ndarray, weights: np.ndarray) -> None:
+        """Add seizure heat ``weights`` at ``cells`` to country ``k``'s current heat (each
+        cell's weights summed in order first)."""
+        hit, where = np.unique(cells, return_inverse=True)
+        self.heat_layers[0, k, hit] += np.bincount(where, weights=weights) / self.heat_scale[0, k]
+        self._support[hit] = True
+        self._support_version += 1
+        if not self.intel_active[k]:
+            self.intel_active[k] = True
+            self._rows_version += 1

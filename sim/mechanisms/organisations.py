@@ -123,10 +123,15 @@ class Organisations(Mechanism):
         """Replace lost leaders, then re-plan the routes that are due."""
         self._replace_leaders(day.t)
         interval = self.config.model.replan_interval_days
-        cap = self.capacity()
-        for o in range(self.layout.n):
-            if cap[o] > 0 and day.t - self.last_plan[o] >= interval:
-                self._plan(o, day.t)
+        due = np.flatnonzero((self.capacity() > 0) & (day.t - self.last_plan >= interval))
+        if len(due) == 0:
+            return
+        c = self.model.mechanisms["couriers"].arrays
+        road = np.flatnonzero(c.state == CourierState.TRAVELLING)
+        road = road[np.argsort(c.org[road], kind="stable")]
+        bounds = np.searchsorted(c.org[road], np.arange(self.layout.n + 1))
+        for o in due:
+            self._plan(int(o), day.t, c.cell[road[bounds[o]:bounds[o + 1]]])
 
     def risk_memory(self, o: int) -> np.ndarray:
         """Perceived extra detection probability per cell passage of organisation ``o``,
@@ -181,19 +186,21 @@ class Organisations(Mechanism):
         cost = cost + 1e-6 * (1.0 + value) * hours
         return np.where(cut(w.land), cost, np.inf)
 
-    def _plan(self, o: int, step: int) -> None:
+    def _plan(self, o: int, step: int, on_road: np.ndarray | None = None) -> None:
         """Recompute organisation ``o``'s routes: the cost-to-go field and successor table
         over its route window (kernels ``route_costs`` and ``route_successors`` on the
-        window's cells); every cell outside the window has no route."""
+        window's cells); every cell outside the window has no route. ``on_road`` are the
+        cells of its couriers on the road (default: looked up)."""
         self._decay_memory(o, step)
-        c = self.model.mechanisms["couriers"].arrays
-        on_road = (c.state == CourierState.TRAVELLING) & (c.org == o)
+        if on_road is None:
+            c = self.model.mechanisms["couriers"].arrays
+            on_road = c.cell[(c.state == CourierState.TRAVELLING) & (c.org == o)]
         required = np.union1d(np.array([self.layout.source[o]], np.int64),
-                              c.cell[on_road]).astype(np.int64)
+                              on_road).astype(np.int64)
         w, k = self.world, self.model.kernels
         box = self._route_box(o, required)
         r0, r1, c0, c1 = box
-        width, height = c1 - c0 + 1, r1 - r0 + 1
+        width = c1 - c0 + 1
 
         def local(cells: np.ndarray) -> np.ndarray:
             rows, cols = np.divmod(cells, w.nx)
@@ -202,21 +209,11 @@ class Organisations(Mechanism):
         cost = self.route_cost(o, box)
         dist = k.route_costs(cost, width, local(self.layout.targets[o]), local(required))
         hours = w.cell_hours.reshape(w.shape)[r0:r1 + 1, c0:c1 + 1].ravel()
-        succ = np.empty((width * height, 2), np.int32)
-        succ_hours = np.empty((width * height, 2), np.float32)
-        p_first = np.empty(width * height, np.float32)
-        k.route_successors(dist, cost, hours, width, self.config.model.route_noise, succ,
-                           succ_hours, p_first)
-        rows, cols = np.divmod(succ, width)  # local successor cells back to grid cells
-        succ = np.where(succ >= 0, (rows + r0) * w.nx + cols + c0, succ)
         old = self._boxes.get(o)
         if old is not None and old != box:
             self._clear(o, old)
-        shape = (*w.shape, 2)
-        self.succ[o].reshape(shape)[r0:r1 + 1, c0:c1 + 1] = succ.reshape(height, width, 2)
-        self.succ_hours[o].reshape(shape)[r0:r1 + 1, c0:c1 + 1] = succ_hours.reshape(
-            height, width, 2)
-        self.p_first[o].reshape(w.shape)[r0:r1 + 1, c0:c1 + 1] = p_first.reshape(height, width)
+        k.route_successors(dist, cost, hours, width, self.config.model.route_noise, r0, c0,
+                           w.nx, self.succ[o], self.succ_hours[o], self.p_first[o])
         self._boxes[o] = box
         self.last_plan[o] = step
 
