@@ -1,16 +1,25 @@
-"""Performance figures of the trafficking model next to the DESIGN.md §6 targets.
+"""Performance figures of the trafficking model next to their targets (DESIGN.md §6).
 
 Run from the project root::
 
-    python -m benchmarks.bench            # full run, a few minutes
-    python -m benchmarks.bench --quick    # smoke run, under a minute
+    python -m benchmarks.bench            # every figure at full size (about 20 minutes:
+                                          # the 1,000-run pool is most of it)
+    python -m benchmarks.bench --quick    # a smoke run of every figure (about 2 minutes)
     python -m benchmarks.bench --json results.json
 
-Prints (1) courier-steps per second of the full model step for the numba engine and the
-plain-Python reference engine at 1e3, 1e4 and 1e5 couriers, with the share of step time
-per phase; (2) the wall time of one simulated year of the default scenario, build + run +
-write, cold and warm, and of the whole ``python -m experiments.run`` process; (3) peak
-memory at 1e5 couriers in a fresh process. Figures are reported, never asserted.
+Figures (reported, never asserted):
+
+1. a warm default ``west_africa`` year through :func:`sim.simulate.evaluate` (no files);
+2. the same year with every run file, ``map.png`` included (:func:`sim.io.write_run`);
+3. 1,000 one-year default runs through the 2-worker process pool of ``evaluate`` calls the
+   studies use (:class:`sim.analysis.executor.ProcessExecutor`, workers set up once);
+4. the full model step at 1e5 couriers (courier-steps per second, every courier slot in
+   use counted once per day);
+5. the same at 1e6 couriers, and the peak memory of that process;
+6. the speed-up of the kernels over a per-agent Mesa implementation of the same movement
+   and detection rules at 1e4 couriers (:mod:`benchmarks.mesa_reference`).
+
+Every figure is a median over repeats of whole steps, runs or processes.
 """
 
 from __future__ import annotations
@@ -34,11 +43,11 @@ from sim.agents import CourierState
 from sim.config import make_config
 from sim.io import OutputConfig, write_run
 from sim.model import TraffickingModel
-from sim.plotting import draw_run_map
-from sim.simulate import build, collect
+from sim.simulate import build, evaluate, simulate
 
 ROOT = Path(__file__).resolve().parents[1]
 """Project root: working directory of the child processes."""
+
 
 # --------------------------------------------------------------------------- models
 
@@ -62,10 +71,10 @@ def courier_overrides(n_couriers: int, scenario: str = SCENARIO) -> dict[str, in
     return out
 
 
-def build_model(n_couriers: int, engine: str, steps: int) -> TraffickingModel:
+def build_model(n_couriers: int, engine: str, steps: int, **overrides) -> TraffickingModel:
     """A ``SCENARIO`` model with about ``n_couriers`` couriers (see :func:`courier_overrides`)."""
     cfg = make_config(SCENARIO, seed=SEED, steps=steps, engine=engine,
-                      overrides=courier_overrides(n_couriers))
+                      overrides={**courier_overrides(n_couriers), **overrides})
     return build(cfg)
 
 
@@ -111,139 +120,142 @@ class PhaseTimer:
         return {k: v / total for k, v in self.seconds.items()}
 
 
-# --------------------------------------------------------------------------- 1. throughput
+# --------------------------------------------------------------------------- 1-2. a year
 
 
-def measure_throughput(n_couriers: int, engine: str, warmup: int, steps: int) -> dict:
-    """Time ``steps`` full model steps after ``warmup`` untimed ones (which also JIT-warm).
-
-    Returns
-    -------
-    dict
-        ``couriers`` (built), ``steps``, ``seconds`` (timed), ``step_seconds`` (per step),
-        ``all_couriers`` / ``travelling`` (per step: slots in use before the step, couriers
-        moved by the kernel), ``plans``, ``phase_share`` and the two rates in
-        courier-steps/s, ``all_rate`` and ``travelling_rate``.
-    """
-    t0 = time.perf_counter()
-    model = build_model(n_couriers, engine, warmup + steps)
-    build = time.perf_counter() - t0
-    built = couriers_in_model(model)
-    for _ in range(warmup):
-        model.step()
-    timer = PhaseTimer(model)
-    step_seconds, all_couriers = [], []
-    for _ in range(steps):
-        all_couriers.append(couriers_in_model(model))
+def time_year(repeats: int) -> dict:
+    """A warm default year through ``evaluate`` (median over ``repeats``), its phases, and
+    the same year with every run file written (median over 3)."""
+    cfg = make_config(SCENARIO, seed=SEED, steps=365)
+    evaluate(cfg)  # warm: region, compiled kernels
+    seconds = []
+    for rep in range(repeats):
         t0 = time.perf_counter()
-        model.step()
-        step_seconds.append(time.perf_counter() - t0)
-    seconds = sum(step_seconds)
-    return {
-        "engine": engine, "target": n_couriers, "couriers": built, "build_seconds": build,
-        "steps": steps, "seconds": seconds, "step_seconds": step_seconds,
-        "all_couriers": all_couriers, "travelling": timer.movers, "plans": timer.plans,
-        "phase_share": timer.shares(),
-        "all_rate": sum(all_couriers) / seconds,
-        "travelling_rate": sum(timer.movers) / seconds,
-    }
-
-
-def speedup(fast: dict, reference: dict) -> dict:
-    """Wall-time ratio reference / fast over the same steps (the reference's window).
-
-    Both runs start from the same seed and warm-up; the engines draw identical random
-    numbers, so the first ``reference["steps"]`` steps follow the same trajectory
-    (``same_trajectory`` checks the couriers moved each step).
-    """
-    k = reference["steps"]
-    fast_seconds = sum(fast["step_seconds"][:k])
-    return {"couriers": reference["couriers"], "steps": k,
-            "ratio": reference["seconds"] / fast_seconds,
-            "same_trajectory": fast["travelling"][:k] == reference["travelling"]}
-
-
-# --------------------------------------------------------------------------- 2. one year
-
-
-def time_year(steps: int, outdir: Path) -> dict:
-    """Build, run ``steps`` days and write the default scenario; seconds per part.
-
-    ``write`` is :func:`sim.simulate.collect` plus :func:`sim.io.write_run` (Parquet tables
-    and map.png). The region is memoised, so after the first call ``build`` is model
-    initialisation only.
-    """
-    cfg = make_config(SCENARIO, seed=SEED, steps=steps)
-    t0 = time.perf_counter()
+        evaluate(cfg, {"seed": SEED + rep})
+        seconds.append(time.perf_counter() - t0)
     model = build(cfg)
-    t1 = time.perf_counter()
     timer = PhaseTimer(model)
     model.run()
-    t2 = time.perf_counter()
-    result = collect(model)
-    write_run(result, outdir, OutputConfig(format="parquet", map=True))
-    t3 = time.perf_counter()
-    draw_run_map(result, outdir / "map_again.png")
-    t4 = time.perf_counter()
-    return {"steps": int(model.steps), "couriers": couriers_in_model(model),
-            "build": t1 - t0, "run": t2 - t1, "write": t3 - t2, "total": t3 - t0,
-            "map_alone": t4 - t3, "plans": timer.plans, "phase_share": timer.shares()}
+    files = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for rep in range(3):
+            t0 = time.perf_counter()
+            write_run(simulate(cfg), Path(tmp) / f"run{rep}", OutputConfig("parquet", True))
+            files.append(time.perf_counter() - t0)
+    return {"evaluate_s": float(np.median(seconds)), "evaluate_all_s": seconds,
+            "files_s": float(np.median(files)), "files_all_s": files,
+            "plans": timer.plans, "phase_seconds": timer.seconds}
 
 
-def time_process(steps: int, rundir: Path) -> dict:
-    """Wall time of the whole process ``python -m experiments.run seed=SEED``, writing into
-    ``rundir`` (interpreter start-up, imports and the numba cache load included)."""
-    cmd = [sys.executable, "-m", "experiments.run", f"seed={SEED}", f"hydra.run.dir={rundir}"]
-    if steps != 365:
-        cmd.append(f"steps={steps}")
+# --------------------------------------------------------------------------- 3. the pool
+
+
+def time_pool(runs: int, workers: int) -> dict:
+    """``runs`` default one-year runs (seeds 0 .. runs-1) through the process pool."""
+    from sim.analysis.executor import ProcessExecutor, Task
+
+    cfg = make_config(SCENARIO, seed=SEED, steps=365)
+    tasks = (Task(f"seed{i}", {"seed": i}) for i in range(runs))
     t0 = time.perf_counter()
-    subprocess.run(cmd, cwd=ROOT, check=True, capture_output=True)
-    return {"command": " ".join(["python", *cmd[1:]]), "seconds": time.perf_counter() - t0}
+    failed = sum(not out.ok for out in ProcessExecutor(workers).run(cfg, tasks))
+    seconds = time.perf_counter() - t0
+    return {"runs": runs, "workers": workers, "seconds": seconds, "failed": failed,
+            "per_run_s": seconds / runs, "for_1000_s": seconds / runs * 1000}
 
 
-# --------------------------------------------------------------------------- 3. memory
+# --------------------------------------------------------------------------- 4-5. the step
 
 
-def peak_rss_bytes() -> dict:
-    """This process's peak resident set size, two ways.
+def measure_step(n_couriers: int, warmup: int, days: int) -> dict:
+    """Courier-steps per second of whole model steps at about ``n_couriers`` couriers."""
+    t0 = time.perf_counter()
+    model = build_model(n_couriers, "numba", warmup + days + 10)
+    build_s = time.perf_counter() - t0
+    model.advance(warmup)
+    timer = PhaseTimer(model)
+    step_s, slots = [], []
+    for _ in range(days):
+        slots.append(couriers_in_model(model))
+        t0 = time.perf_counter()
+        model.step()
+        step_s.append(time.perf_counter() - t0)
+    per_step = np.asarray(slots) / np.asarray(step_s)
+    return {"target": n_couriers, "couriers": int(np.mean(slots)), "build_s": build_s,
+            "days": days, "step_ms": float(np.median(step_s) * 1e3),
+            "rate": float(np.median(per_step)), "travelling": float(np.mean(timer.movers)),
+            "phase_ms": {k: v / days * 1e3 for k, v in timer.seconds.items()}}
 
-    ``getrusage``: ``ru_maxrss``. On Linux it also counts the parent's resident memory at
-    the fork that started this process, so it is exact only when the parent is small.
-    ``vmhwm``: ``VmHWM`` of ``/proc/self/status``, the peak of this process's own memory
-    image since ``exec`` (``None`` where ``/proc`` is missing).
-    """
+
+def peak_rss_bytes() -> int:
+    """This process's peak resident set size (``VmHWM``: its own image since ``exec``)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
     import resource
 
-    out = {"getrusage": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
-           "vmhwm": None}
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                out["vmhwm"] = int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return out
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
-def memory_child(n_couriers: int, steps: int) -> None:
-    """Body of the fresh memory-measuring process: build, run ``steps`` steps, print JSON."""
-    after_imports = peak_rss_bytes()
-    model = build_model(n_couriers, "numba", steps)
-    built = couriers_in_model(model)
-    model.run(steps)
-    print(json.dumps({"couriers": built, "steps": int(model.steps),
-                      "after_imports": after_imports, "peak": peak_rss_bytes()}))
+def million_child(days: int) -> None:
+    """Body of the fresh 1e6-courier process: measure the step, print JSON."""
+    out = measure_step(1_000_000, 2, days)
+    out["peak_rss"] = peak_rss_bytes()
+    print(json.dumps(out))
 
 
-def measure_memory(n_couriers: int, steps: int) -> dict:
-    """Peak RSS of a fresh process that builds ``n_couriers`` couriers and runs ``steps``.
-
-    Run it before this process grows (see :func:`peak_rss_bytes`).
-    """
-    code = f"from benchmarks.bench import memory_child; memory_child({n_couriers}, {steps})"
+def measure_million(days: int) -> dict:
+    """The step at 1e6 couriers and the peak memory, in a fresh process."""
+    code = f"from benchmarks.bench import million_child; million_child({days})"
     child = subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True,
                            capture_output=True, text=True)
-    return {"target": n_couriers, **json.loads(child.stdout.strip().splitlines()[-1])}
+    return json.loads(child.stdout.strip().splitlines()[-1])
+
+
+# --------------------------------------------------------------------------- 6. Mesa
+
+
+def measure_mesa(n_couriers: int, repeats: int) -> dict:
+    """The kernels against the per-agent Mesa reference on one day of movement and
+    detection of the same couriers (:mod:`benchmarks.mesa_reference`)."""
+    from benchmarks.mesa_reference import MesaCourierModel, kernel_step, step_inputs
+    from sim.kernels import get_kernels
+
+    model = build_model(n_couriers, "numba", 100)
+    model.advance(10)
+    x = step_inputs(model)
+    kernels = get_kernels("numba")
+    kernel_step(kernels, x)  # compiled
+    kernel_s, mesa_s, same = [], [], True
+    for _ in range(repeats):
+        kernel_s.append(_time_kernels(kernels, x))
+        ref = MesaCourierModel(x, seed=len(mesa_s))
+        t0 = time.perf_counter()
+        ref.step()
+        mesa_s.append(time.perf_counter() - t0)
+        same &= ref.results() == kernel_step(kernels, x)[0]
+    k, m = float(np.median(kernel_s)), float(np.median(mesa_s))
+    return {"couriers": couriers_in_model(model), "movers": len(x.movers),
+            "kernel_ms": k * 1e3, "mesa_s": m, "speedup": m / k, "identical": bool(same),
+            "mesa_agent_steps_per_s": len(x.movers) / m}
+
+
+def _time_kernels(kernels, x) -> float:
+    """Wall time of the two kernels alone on ``x`` (buffers made beforehand)."""
+    m = len(x.movers)
+    cell = x.cell.copy()
+    path = np.empty((m, x.max_hops), np.int32)
+    n_hops, arrived = np.zeros(m, np.int32), np.zeros(m, np.bool_)
+    flow = np.zeros((x.n_commodities, x.p_detect.shape[0]))
+    stamp, armed = np.zeros(len(x.p_detect), np.int64), np.zeros_like(x.p_detect)
+    outs = [np.zeros(m, np.int8), np.zeros(m, np.int32), np.zeros(m, np.int32),
+            np.zeros(m, np.int32)]
+    t0 = time.perf_counter()
+    kernels.move_couriers(x.movers, cell, x.org, np.uint64(x.move_base), x.succ, x.succ_hours,
+                          x.p_first, float(x.hours_per_day), path, n_hops, arrived)
+    kernels.detect_couriers(x.movers, path, n_hops, np.uint64(x.detect_base), x.p_detect,
+                            x.bribe_prob, x.escape_prob, x.load, x.commodity, armed, flow,
+                            stamp, 1, np.zeros(x.n_commodities), *outs)
+    return time.perf_counter() - t0
 
 
 # --------------------------------------------------------------------------- report
@@ -264,10 +276,9 @@ def machine_info() -> dict:
                               capture_output=True, text=True, check=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         code = "unknown"
-    return {"code": code, "cpus": os.cpu_count(),
-            "cpus_usable": len(os.sched_getaffinity(0)), "cpu": cpu,
-            "platform": platform.platform(), "python": platform.python_version(),
-            "numpy": np.__version__, "numba": numba.__version__, "mesa": mesa.__version__,
+    return {"code": code, "cpus": os.cpu_count(), "cpu": cpu, "platform": platform.platform(),
+            "python": platform.python_version(), "numpy": np.__version__,
+            "numba": numba.__version__, "mesa": mesa.__version__,
             "load_average": os.getloadavg()}
 
 
@@ -279,35 +290,40 @@ def _status(value: float | None, target: dict) -> str:
     return "met" if value <= target["at_most"] else "not met"
 
 
-def target_rows(results: dict) -> list[tuple[str, str, str, str]]:
-    """(figure, measured, target, status) for each DESIGN.md §6 target."""
-    rate_t, ratio_t = TARGETS["courier_steps_per_s"], TARGETS["speedup"]
-    year_t, mem_t = TARGETS["year_seconds"], TARGETS["peak_memory_bytes"]
-    numba_at = {r["target"]: r for r in results["throughput"] if r["engine"] == "numba"}
-    fast = numba_at.get(rate_t["couriers"])
-    ratio = next((s for s in results["speedup"] if s["target"] == ratio_t["couriers"]), None)
-    year = results["year"]["warm"]
-    full_year = year["steps"] == year_t["steps"]
-    n_rate, n_ratio = f"{rate_t['couriers']:.0e}", f"{ratio_t['couriers']:.0e}"
+def _target(target: dict, fmt) -> str:
+    return (f">= {fmt(target['at_least'])}" if "at_least" in target
+            else f"<= {fmt(target['at_most'])}")
+
+
+def target_rows(r: dict) -> list[tuple[str, str, str, str]]:
+    """(figure, measured, target, status) for each of the six figures."""
+    def sec(x):
+        return f"{x:.2f} s"
+
+    def rate(x):
+        return f"{x:.1e}/s"
+
     rows = []
-    for label, key in (("all couriers", "all_rate"), ("travelling couriers", "travelling_rate")):
-        value = fast[key] if fast else None
-        rows.append((f"full step at {n_rate} couriers, numba ({label})",
-                     f"{value:.2e} courier-steps/s" if value else "-",
-                     f">= {rate_t['at_least']:.0e}", _status(value, rate_t)))
-    value = ratio["ratio"] if ratio else None
-    rows.append((f"numba / python reference at {n_ratio} couriers",
-                 f"{value:.0f}x" if value else "-", f">= {ratio_t['at_least']:.0f}x",
-                 _status(value, ratio_t)))
-    value = year["total"] if full_year else None
-    rows.append((f"default year, build + run + write, warm ({year['steps']} steps)",
-                 f"{year['total']:.2f} s", f"<= {year_t['at_most']:.0f} s",
-                 _status(value, year_t) if full_year else "not measured (--quick)"))
-    for mem in results["memory"]:
-        value = mem["peak"]["getrusage"] if mem["target"] == mem_t["couriers"] else None
-        rows.append((f"peak memory (max RSS) at {mem['target']:.0e} couriers, "
-                     f"{mem['steps']} steps", f"{mem['peak']['getrusage'] / 1e6:.0f} MB",
-                     f"<= {mem_t['at_most'] / 1e9:.0f} GB", _status(value, mem_t)))
+    y, p, s, mil, me = r["year"], r["pool"], r["step"], r["million"], r["mesa"]
+    t = TARGETS
+    rows.append(("default west_africa year, warm, evaluate (no files)", sec(y["evaluate_s"]),
+                 _target(t["year_evaluate_s"], sec), _status(y["evaluate_s"],
+                                                             t["year_evaluate_s"])))
+    rows.append(("the same with every run file incl. map.png", sec(y["files_s"]),
+                 _target(t["year_files_s"], sec), _status(y["files_s"], t["year_files_s"])))
+    label = (f"1,000 one-year runs, {p['workers']}-worker pool"
+             + ("" if p["runs"] == 1000 else f" (from {p['runs']} runs)"))
+    rows.append((label, f"{p['for_1000_s'] / 60:.1f} min", "<= 3.0 min",
+                 _status(p["for_1000_s"], t["pool_1000_s"])))
+    rows.append((f"full step at 1e5 couriers ({s['step_ms']:.1f} ms/step)", rate(s["rate"]),
+                 _target(t["step_rate_1e5"], rate), _status(s["rate"], t["step_rate_1e5"])))
+    rows.append((f"full step at 1e6 couriers ({mil['step_ms']:.0f} ms/step)", rate(mil["rate"]),
+                 _target(t["step_rate_1e6"], rate), _status(mil["rate"], t["step_rate_1e6"])))
+    rows.append(("peak memory at 1e6 couriers", f"{mil['peak_rss'] / 1e9:.2f} GB", "<= 2 GB",
+                 _status(mil["peak_rss"], t["memory_1e6_bytes"])))
+    rows.append((f"speed-up over per-agent Mesa, 1e4 couriers ({me['movers']:,} moving)",
+                 f"{me['speedup']:.0f}x", ">= 100x",
+                 _status(me["speedup"], t["mesa_speedup_1e4"])))
     return rows
 
 
@@ -324,129 +340,66 @@ def table(header: list[str], rows: list[list[str]]) -> str:
                       *(line(r) for r in rows)])
 
 
-def report_throughput(results: dict) -> None:
-    """Print section 1."""
-    rows = []
-    for r in results["throughput"]:
-        rows.append([r["engine"], f"{r['couriers']:,}", r["steps"], r["plans"],
-                     f"{r['seconds']:.2f}", f"{r['seconds'] / r['steps'] * 1e3:.1f}",
-                     f"{np.mean(r['all_couriers']):,.0f}", f"{np.mean(r['travelling']):,.0f}",
-                     f"{r['all_rate']:.2e}", f"{r['travelling_rate']:.2e}"])
-    print(table(["engine", "couriers", "steps", "plans", "seconds", "ms/step", "mean all",
-                 "mean travelling", "all courier-steps/s", "travelling courier-steps/s"],
-                rows))
-    print("\nspeed-up, numba vs python reference over the same steps (same seed and warm-up):")
-    for s in results["speedup"]:
-        same = "same trajectory" if s["same_trajectory"] else "TRAJECTORIES DIFFER"
-        print(f"  {s['couriers']:>7,} couriers: {s['ratio']:6.1f}x over {s['steps']} steps "
-              f"({same})")
-    print("\nshare of step time per phase (%):")
-    phases = list(results["throughput"][0]["phase_share"])
-    rows = [[f"{r['engine']} {r['couriers']:,}"] + [f"{100 * r['phase_share'][p]:.0f}"
-                                                     for p in phases]
-            for r in results["throughput"]]
-    print(table(["run", *phases], rows))
-
-
-def report_year(results: dict) -> None:
-    """Print section 2."""
-    y = results["year"]
-    rows = [[name, f"{r['build']:.2f}", f"{r['run']:.2f}", f"{r['write']:.2f}",
-             f"{r['total']:.2f}"] for name, r in (("cold (first in process)", y["cold"]),
-                                                  ("warm", y["warm"]))]
-    print(table(["", "build s", "run s", "write s", "total s"], rows))
-    w = y["warm"]
-    print(f"  of which map.png alone (drawn again separately): {w['map_alone']:.2f} s; "
-          f"route plans in the run: {w['plans']}")
-    shares = ", ".join(f"{p} {100 * v:.0f}%" for p, v in
-                       sorted(w["phase_share"].items(), key=lambda kv: -kv[1]) if v >= 0.01)
-    print(f"  warm run, share of step time per phase: {shares}")
-    p = y["process"]
-    print(f"  whole process `{p['command']}`: {p['seconds']:.2f} s (includes interpreter "
-          f"start-up, imports, Hydra and loading the numba cache)")
-
-
-def _mb(n: int | None) -> str:
-    return "n/a" if n is None else f"{n / 1e6:.0f} MB"
-
-
-def report(results: dict) -> None:
-    """Print every section and the targets table."""
-    m = results["machine"]
-    print(f"machine: {m['cpus']} CPUs ({m['cpus_usable']} usable), {m['cpu']}; {m['platform']}")
+def report(r: dict) -> None:
+    """Print the figures, the phase tables and the targets."""
+    m = r["machine"]
+    print(f"machine: {m['cpus']} CPUs, {m['cpu']}; {m['platform']}")
     print(f"python {m['python']}, numpy {m['numpy']}, numba {m['numba']}, mesa {m['mesa']}; "
           f"code {m['code']}; load average at start "
-          f"{' '.join(f'{x:.2f}' for x in m['load_average'])}")
-    cfg = results["configuration"]
-    print(f"\n1. Full model step, scenario {SCENARIO} (seed {SEED}), couriers scaled through "
-          f"couriers_per_organisation; {cfg['warmup_steps']} warm-up steps, then timed.")
-    print("   all = courier slots in use (idle, travelling, returning, detained, imprisoned);"
-          " travelling = couriers the movement kernel moved that step; plans = organisation"
-          " route plans in the window.")
-    print("   The python reference is engine=python (plain-Python twins of the numba kernels,"
-          " same rules and draws), measured over one 14-day re-planning cycle, not "
-          "extrapolated.\n")
-    report_throughput(results)
-    y = results["year"]["warm"]
-    print(f"\n2. One simulated year of the default scenario ({y['steps']} steps, "
-          f"{y['couriers']:,} couriers in use at the end), warm = after one throwaway run in "
-          f"the same process; write = collect + write_run(parquet, map).\n")
-    report_year(results)
-    print("\n3. Peak memory, one fresh process per row (max RSS from getrusage; VmHWM from "
-          "/proc/self/status as a cross-check):\n")
-    print(table(["couriers", "steps", "max RSS", "VmHWM", "VmHWM after imports"],
-                [[f"{m['couriers']:,}", m["steps"], _mb(m["peak"]["getrusage"]),
-                  _mb(m["peak"]["vmhwm"]), _mb(m["after_imports"]["vmhwm"])]
-                 for m in results["memory"]]))
-    print()
-    print("Targets (DESIGN.md §6):\n")
-    print(table(["figure", "measured", "target", "status"],
-                [list(r) for r in target_rows(results)]))
+          f"{' '.join(f'{x:.2f}' for x in m['load_average'])}\n")
+    y = r["year"]
+    print(f"1-2. default year (seed {SEED}): evaluate median {y['evaluate_s']:.2f} s over "
+          f"{len(y['evaluate_all_s'])} seeds; with files {y['files_s']:.2f} s; "
+          f"{y['plans']} route plans. Time per phase of one year (ms):")
+    phases = sorted(y["phase_seconds"].items(), key=lambda kv: -kv[1])
+    print(table(["phase", "ms"], [[k, f"{v * 1e3:.0f}"] for k, v in phases]))
+    p = r["pool"]
+    print(f"\n3. pool: {p['runs']} runs in {p['seconds']:.1f} s on {p['workers']} workers "
+          f"({p['per_run_s']:.2f} s a run, {p['failed']} failed)")
+    for name, s in (("4. 1e5", r["step"]), ("5. 1e6", r["million"])):
+        print(f"\n{name} couriers: {s['couriers']:,} slots in use, {s['travelling']:,.0f} "
+              f"travelling; median step {s['step_ms']:.1f} ms = {s['rate']:.2e} "
+              f"courier-steps/s (build {s['build_s']:.1f} s). Time per phase (ms/step):")
+        top = sorted(s["phase_ms"].items(), key=lambda kv: -kv[1])[:10]
+        print(table(["phase", "ms/step"], [[k, f"{v:.2f}"] for k, v in top]))
+    me = r["mesa"]
+    print(f"\n6. Mesa reference: {me['movers']:,} couriers on the road (of {me['couriers']:,}): "
+          f"kernels {me['kernel_ms']:.2f} ms, Mesa {me['mesa_s'] * 1e3:.0f} ms "
+          f"({me['mesa_agent_steps_per_s']:.1e} agent-steps/s); same results: "
+          f"{me['identical']}\n")
+    print("Targets:\n")
+    print(table(["figure", "measured", "target", "status"], [list(x) for x in r["targets"]]))
 
 
-# --------------------------------------------------------------------------- main
-
-
-def run(quick: bool = False) -> dict:
-    """Run every measurement of the chosen configuration; returns the results."""
+def run(quick: bool = False, pool_runs: int | None = None) -> dict:
+    """Run every measurement; returns the results."""
     cfg = CONFIGURATIONS["quick" if quick else "full"]
-    results: dict = {"machine": machine_info(), "configuration": cfg, "quick": quick}
-    # memory first, while this process is small (see peak_rss_bytes)
-    results["memory"] = []
-    for steps in cfg["memory_steps"]:
-        print(f"  peak memory at {cfg['memory_couriers']:,} couriers, {steps} steps ...",
-              file=sys.stderr)
-        results["memory"].append(measure_memory(cfg["memory_couriers"], steps))
-    print(f"  one year ({cfg['year_steps']} steps): cold, warm, whole process ...",
-          file=sys.stderr)
-    with tempfile.TemporaryDirectory() as tmp:
-        tmp = Path(tmp)
-        results["year"] = {"cold": time_year(cfg["year_steps"], tmp / "cold"),
-                           "warm": time_year(cfg["year_steps"], tmp / "warm"),
-                           "process": time_process(cfg["year_steps"], tmp / "process")}
-    results["throughput"], results["speedup"] = [], []
-    for n in cfg["couriers"]:
-        by_engine = {}
-        for engine in ("numba", "python"):
-            steps = cfg["timed_steps"][engine][n]
-            print(f"  timing {engine} at {n:,} couriers, {steps} steps ...", file=sys.stderr)
-            by_engine[engine] = measure_throughput(n, engine, cfg["warmup_steps"], steps)
-            results["throughput"].append(by_engine[engine])
-        results["speedup"].append({"target": n, **speedup(by_engine["numba"],
-                                                          by_engine["python"])})
-    results["targets"] = target_rows(results)
-    return results
+    r: dict = {"machine": machine_info(), "configuration": cfg, "quick": quick}
+    print("  1e6 couriers (fresh process) ...", file=sys.stderr)
+    r["million"] = measure_million(cfg["million_days"])  # first, while this process is small
+    print("  default year ...", file=sys.stderr)
+    r["year"] = time_year(cfg["year_repeats"])
+    print("  1e5 couriers ...", file=sys.stderr)
+    r["step"] = measure_step(cfg["step_couriers"], cfg["step_warmup"], cfg["step_days"])
+    print("  Mesa reference ...", file=sys.stderr)
+    r["mesa"] = measure_mesa(cfg["mesa_couriers"], cfg["mesa_repeats"])
+    runs = pool_runs or cfg["pool_runs"]
+    print(f"  {runs} runs through the pool ...", file=sys.stderr)
+    r["pool"] = time_pool(runs, cfg["pool_workers"])
+    r["targets"] = target_rows(r)
+    return r
 
 
 def main(argv: list[str] | None = None) -> None:
     """Command line: run, print the report, optionally save the figures as JSON."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks.bench", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="fast smoke run (not the targets' "
-                        "sizes for the year; 1e4 couriers only)")
-    parser.add_argument("--json", metavar="PATH", type=Path, help="also save all figures as JSON")
+    parser.add_argument("--quick", action="store_true", help="a smoke run of every figure")
+    parser.add_argument("--pool-runs", type=int, metavar="N",
+                        help="runs through the pool (default: 1000, or 8 with --quick)")
+    parser.add_argument("--json", metavar="PATH", type=Path, help="also save the figures")
     args = parser.parse_args(argv)
-    results = run(quick=args.quick)
+    results = run(quick=args.quick, pool_runs=args.pool_runs)
     report(results)
     if args.json:
         args.json.write_text(json.dumps(results, indent=1, default=float))

@@ -1,10 +1,4 @@
-"""Benchmark sizes and DESIGN.md §6 targets, kept as data for :mod:`benchmarks.bench`.
-
-Timed step counts are multiples of the default route re-planning interval (14 days), so
-every timed window holds the same number of route plans per organisation (one per 14 days)
-and the speed-up compares like with like: route planning costs far more per step than
-anything else at small sizes.
-"""
+"""Benchmark sizes and DESIGN.md §6 targets, kept as data for :mod:`benchmarks.bench`."""
 
 SCENARIO = "west_africa"
 """The scenario every benchmark runs (the real grid, 173 x 204 cells at 15 km)."""
@@ -13,35 +7,45 @@ SEED = 1
 
 CONFIGURATIONS = {
     "full": {
-        "warmup_steps": 3,
-        "couriers": (1_000, 10_000, 100_000),
-        # timed steps per engine and courier count (about 2-10 s each on 2 vCPUs; the
-        # python reference at 1e5 takes about 20 s for one 14-day re-planning cycle)
-        "timed_steps": {
-            "numba": {1_000: 252, 10_000: 196, 100_000: 84},
-            "python": {1_000: 14, 10_000: 14, 100_000: 14},
-        },
-        "year_steps": 365,
-        "memory_couriers": 100_000,
-        # a few steps, and a longer run that shows whether memory grows with time
-        "memory_steps": (5, 100),
+        "year_repeats": 5,          # warm default years timed (the median is reported)
+        "pool_runs": 1000,          # one-year runs through the 2-worker process pool
+        "pool_workers": 2,
+        "step_couriers": 100_000,   # the full-step rate figure
+        "step_warmup": 3,
+        "step_days": 28,
+        "million_days": 7,          # steps timed at 1e6 couriers (fresh process)
+        "mesa_couriers": 10_000,    # the per-agent Mesa comparison
+        "mesa_repeats": 3,
     },
     "quick": {
-        "warmup_steps": 3,
-        "couriers": (10_000,),
-        "timed_steps": {"numba": {10_000: 28}, "python": {10_000: 14}},
-        "year_steps": 30,
-        "memory_couriers": 100_000,
-        "memory_steps": (2,),
+        "year_repeats": 2,
+        "pool_runs": 8,
+        "pool_workers": 2,
+        "step_couriers": 100_000,
+        "step_warmup": 2,
+        "step_days": 5,
+        "million_days": 2,
+        "mesa_couriers": 10_000,
+        "mesa_repeats": 1,
     },
 }
-"""``--quick`` selects ``"quick"`` (a smoke run; its year is not a full year)."""
+"""``--quick`` selects ``"quick"`` (a smoke run: its pool is not 1,000 runs)."""
+
+GROWTH = {
+    "couriers": (1_000, 10_000, 100_000, 1_000_000),
+    "cell_km": (30.0, 15.0, 7.5),
+    "days": 14,       # steps timed per point (one re-planning cycle)
+    "warmup": 3,
+}
+"""Points of the cost-growth measurement (``python -m benchmarks.growth``)."""
 
 TARGETS = {
-    "courier_steps_per_s": {"couriers": 100_000, "at_least": 1e7},
-    "speedup": {"couriers": 10_000, "at_least": 100.0},
-    "year_seconds": {"steps": 365, "at_most": 2.0},
-    "peak_memory_bytes": {"couriers": 100_000, "at_most": 1e9},
+    "year_evaluate_s": {"at_most": 0.3},
+    "year_files_s": {"at_most": 1.0},
+    "pool_1000_s": {"at_most": 180.0},
+    "step_rate_1e5": {"at_least": 2e7},
+    "step_rate_1e6": {"at_least": 2e7},
+    "memory_1e6_bytes": {"at_most": 2e9},
+    "mesa_speedup_1e4": {"at_least": 100.0},
 }
-"""DESIGN.md §6: >= 1e7 courier-steps/s at 1e5 couriers; >= 100x the reference at 1e4;
-<= 2 s warm for build + run + write of the default year; <= 1 GB at 1e5 couriers."""
+"""DESIGN.md §6 and the issue "Studies of thousands of runs on a laptop"."""

@@ -11,6 +11,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.colors import LogNorm, to_rgba  # noqa: E402
+from matplotlib.collections import LineCollection  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
@@ -34,9 +35,8 @@ def draw_base(ax, region, *, labels: bool = True) -> None:
     ax.imshow(shade, origin="lower", extent=region.extent(), cmap="gray", vmin=0, vmax=1,
               interpolation="nearest", zorder=0)
     ax.set_facecolor("#d6e6f2")
-    for rings in region.outlines.values():
-        for ring in rings:
-            ax.plot(ring[:, 0], ring[:, 1], color="#444444", lw=0.6, zorder=3)
+    rings = [ring for rings in region.outlines.values() for ring in rings]
+    ax.add_collection(LineCollection(rings, colors="#444444", linewidths=0.6, zorder=3))
     if not labels:
         return
     for k, iso in enumerate(region.countries):
@@ -146,5 +146,6 @@ def draw_run_map(result, path: str | Path) -> None:
              va="bottom")
     fig.subplots_adjust(left=left / width, right=1 - right / width, bottom=bottom / height,
                         top=1 - top / height)
-    fig.savefig(path, format="png")
+    # light PNG compression: the file is about a third larger, written several times faster
+    fig.savefig(path, format="png", pil_kwargs={"compress_level": 2})
     plt.close(fig)
