@@ -9,12 +9,9 @@ atomically.
 
 from __future__ import annotations
 
-import base64
-import html
 import math
 import os
 import textwrap
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,6 +26,9 @@ from matplotlib.colors import LogNorm, Normalize  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 
 from sim.analysis.compare import POLICY, RUN_DIR, Comparison, FlowComparison, Sweep  # noqa: E402
+from sim.analysis.html import CSS, img_tag, md_table  # noqa: E402
+from sim.analysis.html import escape as _e  # noqa: E402
+from sim.analysis.html import table as _table  # noqa: E402
 from sim.atomic import write_atomic  # noqa: E402
 from sim.metrics import describe_column  # noqa: E402
 
@@ -655,30 +655,7 @@ HOW_TO_READ = [
 # --------------------------------------------------------------------------- HTML
 
 
-CSS = """
-body{font-family:-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;
-  color:#1d1d1d;max-width:1180px;margin:0 auto;padding:24px 28px 60px;line-height:1.45;
-  font-size:15px;background:#fff}
-h1{font-size:26px;margin:0 0 4px}h2{font-size:20px;margin:34px 0 10px;
-  border-bottom:2px solid #e4e4e4;padding-bottom:4px}h3{font-size:16px;margin:22px 0 6px}
-.meta{color:#555;font-size:13.5px;margin:0 0 16px}
-table{border-collapse:collapse;margin:8px 0 14px;font-size:13.5px}
-th,td{border:1px solid #d6d6d6;padding:5px 8px;vertical-align:top;text-align:left}
-th{background:#f2f4f7;font-weight:600}
-td.num{text-align:right;white-space:nowrap}
-.scroll{overflow-x:auto;max-width:100%}
-.effect{font-weight:400}.clear{font-weight:700}
-.detail{display:block;color:#555;font-size:12px;font-weight:400;white-space:nowrap}
-.na{color:#8a8a8a}
-.notes{background:#fff7e0;border:1px solid #e8cf87;padding:10px 16px;border-radius:4px}
-.notes li{margin:4px 0}
-figure{margin:18px 0 26px}figure img{max-width:100%;height:auto;border:1px solid #e4e4e4}
-figcaption{color:#444;font-size:13.5px;margin-top:6px}
-pre{background:#f5f5f5;padding:10px 12px;overflow-x:auto;font-size:13px;border-radius:4px}
-details{margin:8px 0}summary{cursor:pointer;font-weight:600}
-.pill{display:inline-block;background:#eef2f7;border-radius:10px;padding:0 8px;
-  font-size:12px;margin-left:6px;color:#334}
-"""
+
 
 
 def _plural(n: int, noun: str) -> str:
@@ -689,26 +666,6 @@ def _plural(n: int, noun: str) -> str:
 def _baseline_header(cmp: Comparison) -> str:
     name = cmp.baseline if cmp.baseline == "baseline" else f"{cmp.baseline} (baseline)"
     return f"{name}: mean (reference)"
-
-
-def _e(x) -> str:
-    return html.escape(str(x), quote=True)
-
-
-def _table(header: list[str] | None, rows: list[list[str]], raw: bool = False,
-           num_cols: Iterable[int] = ()) -> str:
-    """An HTML table (no header row when ``header`` is None); cells escaped unless ``raw``."""
-    num = set(num_cols)
-    head = "".join(f"<th>{_e(h)}</th>" for h in header or [])
-    body = []
-    for row in rows:
-        cells = "".join(
-            f"<td{' class=\"num\"' if i in num else ''}>{c if raw else _e(c)}</td>"
-            for i, c in enumerate(row))
-        body.append(f"<tr>{cells}</tr>")
-    thead = f"<thead><tr>{head}</tr></thead>" if header else ""
-    return (f'<div class="scroll"><table>{thead}<tbody>'
-            f"{''.join(body)}</tbody></table></div>")
 
 
 def _headline_rows(cmp: Comparison):
@@ -770,11 +727,6 @@ def _full_header(cmp: Comparison, policy: str) -> list[str]:
     return header
 
 
-def _img_tag(path: Path, alt: str) -> str:
-    data = base64.b64encode(path.read_bytes()).decode("ascii")
-    return f'<img alt="{_e(alt)}" src="data:image/png;base64,{data}">'
-
-
 def report_html(inp: ReportInputs) -> str:
     """The whole report as one self-contained HTML page (no scripts, no external files)."""
     cmp, sweep = inp.comparison, inp.sweep
@@ -817,7 +769,7 @@ def report_html(inp: ReportInputs) -> str:
     parts.extend(f"<p>{_e(t)}</p>" for t in HOW_TO_READ)
     parts.append("<h2>Figures</h2>")
     for fig in inp.figures:
-        parts.append(f"<figure><h3>{_e(fig.title)}</h3>{_img_tag(fig.path, fig.title)}"
+        parts.append(f"<figure><h3>{_e(fig.title)}</h3>{img_tag(fig.path, fig.title)}"
                      f"<figcaption>{_e(fig.caption)}</figcaption></figure>")
     if not inp.figures:
         parts.append("<p>No figures could be drawn (see the notes above).</p>")
@@ -868,16 +820,6 @@ def _days_text(sweep: Sweep) -> str:
 # --------------------------------------------------------------------------- Markdown
 
 
-def _md_table(header: list[str], rows: list[list[str]]) -> str:
-    def cell(x):
-        return str(x).replace("|", "\\|").replace("\n", " ")
-
-    lines = ["| " + " | ".join(cell(h) for h in header) + " |",
-             "|" + "|".join("---" for _ in header) + "|"]
-    lines += ["| " + " | ".join(cell(c) for c in row) + " |" for row in rows]
-    return "\n".join(lines)
-
-
 def _headline_md(cmp: Comparison) -> str:
     def cell(kind, main, detail, clear=False):
         if kind == "cost":
@@ -885,7 +827,7 @@ def _headline_md(cmp: Comparison) -> str:
         return f"**{main}** ({detail})" if clear else f"{main} ({detail})"
 
     header, rows = _headline_rows(cmp)
-    return _md_table(header, [[label, *(cell(*c) for c in cells)] for label, cells in rows])
+    return md_table(header, [[label, *(cell(*c) for c in cells)] for label, cells in rows])
 
 
 def comparison_markdown(cmp: Comparison, sweep: Sweep) -> str:
@@ -899,8 +841,8 @@ def comparison_markdown(cmp: Comparison, sweep: Sweep) -> str:
     out += ["## Headline", "", _headline_md(cmp), ""]
     for p in cmp.policies:
         out += [f"## {p}{' (reference)' if p == cmp.baseline else ''}", "",
-                _md_table(_full_header(cmp, p), _full_table_rows(cmp, p)), ""]
-    out += ["## Seeds", "", _md_table(
+                md_table(_full_header(cmp, p), _full_table_rows(cmp, p)), ""]
+    out += ["## Seeds", "", md_table(
         ["package", "finished runs", "seeds", "paired with baseline"],
         [[r[POLICY], r["n_runs"], r["seeds"], r["n_paired"]]
          for _, r in cmp.pairing.iterrows()]), ""]
@@ -914,7 +856,7 @@ def report_markdown(inp: ReportInputs, out_dir: Path) -> str:
            ""]
     if inp.all_notes:
         out += ["## Read first", ""] + [f"- {n}" for n in inp.all_notes] + [""]
-    out += ["## What was compared", "", _md_table(["what", "value"], [
+    out += ["## What was compared", "", md_table(["what", "value"], [
         list(f) for f in scenario_facts(sweep, cmp)]), ""]
     for p in cmp.policies:
         pkg = inp.packages.get(p, {"description": "", "policies": []})
@@ -922,7 +864,7 @@ def report_markdown(inp: ReportInputs, out_dir: Path) -> str:
         if pkg.get("description"):
             out += [pkg["description"], ""]
         rows = _policy_rows(pkg)
-        out += ([_md_table(list(rows[0]), [list(r.values()) for r in rows])] if rows
+        out += ([md_table(list(rows[0]), [list(r.values()) for r in rows])] if rows
                 else ["No policies: the status quo of the scenario."]) + [""]
     out += ["## Headline results", "",
             f"Change vs the baseline: paired mean difference over shared seeds, 95% CI, "
@@ -936,12 +878,12 @@ def report_markdown(inp: ReportInputs, out_dir: Path) -> str:
         out += [f"### {fig.title}", "", f"![{fig.title}]({rel})", "", fig.caption, ""]
     problems = sweep.problems
     out += ["## Runs left out", ""]
-    out += ([_md_table(["run folder", "status", "reason"],
+    out += ([md_table(["run folder", "status", "reason"],
                        [[r[RUN_DIR], r["status"], r["reason"]] for _, r in problems.iterrows()])]
             if len(problems) else ["None."]) + [""]
     out += ["## Reproduce", "", f"From the project folder (`{inp.project}`):", "", "```bash",
             inp.command, "```", ""]
     if inp.outputs:
-        out += [_md_table(["file", "contents"], [[k, v] for k, v in inp.outputs.items()]), ""]
+        out += [md_table(["file", "contents"], [[k, v] for k, v in inp.outputs.items()]), ""]
     return "\n".join(out)
 
