@@ -53,10 +53,11 @@ def write_error(outdir: Path, text: str) -> None:
 
 def fail(message: str, outdir: Path | None = None) -> None:
     """Print one error line and exit with status 2; remove a run dir holding only Hydra's
-    own bookkeeping, so a rejected config leaves nothing half written."""
+    own bookkeeping (``.hydra/`` and the job's log), so a rejected config leaves nothing
+    half written."""
     if outdir is not None and outdir.is_dir():
         leftovers = {p.name for p in outdir.iterdir()}
-        if leftovers <= {runfiles.HYDRA_DIR, "run.log"}:
+        if all(name == runfiles.HYDRA_DIR or name.endswith(".log") for name in leftovers):
             shutil.rmtree(outdir, ignore_errors=True)
     print(f"error: {message}", file=sys.stderr)
     sys.exit(2)

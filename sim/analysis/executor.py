@@ -67,7 +67,7 @@ def _set_up(config: ModelConfig, fn: Callable | None, warm: bool) -> None:
     """Worker initialiser: keep the base config; build the region and load the compiled
     kernels once, with a short run, so the first task costs what the others do."""
     _BASE["config"], _BASE["fn"] = config, fn
-    if warm:
+    if warm and isinstance(config, ModelConfig):
         from sim.config import replace
         from sim.simulate import build
 
@@ -168,7 +168,7 @@ class DaskExecutor:
                                    processes=True, dashboard_address=None)
         client = Client(self.address or cluster)
         try:
-            base = client.scatter(config, broadcast=True)
+            base = client.scatter([config], broadcast=True)[0]
             futures = [client.submit(_dask_run, base, self.fn, task,
                                      key=f"{self.prefix}-{task.key}", pure=False)
                        for task in tasks]
