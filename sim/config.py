@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from sim import schema
+from sim.constants import COMMODITY_KINDS
 from sim.policies import LEVERS
 from sim.schema import ConfigError, flatten, from_dict, join_path, set_dotted, spec, to_dict
 
@@ -40,10 +41,16 @@ class CountryConfig:
     trust: float = spec(0, 1, doc="initial community trust in the state")
 
 
+ALL_COUNTRIES = "all"
+"""Country group every scenario has: all its core countries."""
+
+
 @dataclass(frozen=True)
 class CommodityConfig:
     """One trafficked commodity, defined as data."""
 
+    kind: str = spec(choices=COMMODITY_KINDS, doc="kind of commodity (policies may target "
+                                                  "commodities by kind)")
     unit: str = spec(choices=("kg", "L"), doc="unit of quantity")
     sources: list[str] = spec(doc="site names where loads are picked up")
     destinations: list[str] = spec(doc="site names where loads are delivered")
@@ -71,6 +78,53 @@ class ScenarioConfig:
                                            doc="people per settlement who could be recruited")
     countries: dict[str, CountryConfig] = spec(doc="per core country (ISO3) parameters")
     commodities: dict[str, CommodityConfig] = spec(doc="commodities by name")
+    country_groups: dict[str, list[str]] = spec(
+        default={}, empty=True,
+        doc="named groups of core countries that policies may name instead of ISO3 codes "
+            "(every scenario also has the group 'all')")
+
+    def check(self, path: str) -> None:
+        """Group names are lower-case names other than 'all'; members are core countries,
+        listed once."""
+        where = join_path(path, "country_groups")
+        for name, members in self.country_groups.items():
+            if name == ALL_COUNTRIES or not name.isidentifier() or name != name.lower():
+                raise ConfigError(f"{where}.{name} is not allowed: a group name must be a "
+                                  f"lower-case identifier other than {ALL_COUNTRIES!r}")
+            if not members:
+                raise ConfigError(f"{where}.{name} = [] is not allowed: must name at least "
+                                  f"one country")
+            for i, iso in enumerate(members):
+                if iso not in self.countries:
+                    raise ConfigError(
+                        f"{where}.{name}[{i}] = {iso!r} is not allowed: must be a core country "
+                        f"of the scenario: {', '.join(sorted(self.countries))}")
+            if len(set(members)) != len(members):
+                raise ConfigError(f"{where}.{name} = {members!r} is not allowed: countries "
+                                  f"must not repeat")
+
+    def groups(self) -> dict[str, list[str]]:
+        """Every country group of the scenario, ``all`` first."""
+        return {ALL_COUNTRIES: list(self.countries), **self.country_groups}
+
+    def resolve_countries(self, entries: list[str]) -> list[str]:
+        """ISO3 codes of ``entries`` (codes and group names), in order, each once.
+
+        Raises
+        ------
+        KeyError
+            The first entry that is neither a core country nor a group.
+        """
+        groups, out = self.groups(), []
+        for entry in entries:
+            if entry in self.countries:
+                members = [entry]
+            elif entry in groups:
+                members = groups[entry]
+            else:
+                raise KeyError(entry)
+            out += [iso for iso in members if iso not in out]
+        return out
 
 
 @dataclass(frozen=True)
@@ -165,15 +219,19 @@ class PolicyConfig:
     """
 
     lever: str = spec(doc="lever name, one of sim.policies.LEVERS")
-    countries: list[str] = spec(doc="participating core countries (ISO3)")
+    countries: list[str] = spec(doc="participating core countries: ISO3 codes or names of "
+                                    "the scenario's country groups (e.g. 'all')")
     start: int = spec(0, 36_500, unit="day",
                       doc="first day in force (days are numbered from 1; 0 = from the start)")
     end: int | None = spec(0, 36_500, unit="day",
                            doc="first day no longer in force; null = to the end of the run")
     cost_usd_per_year: float = spec(0, 1e12, unit="USD/year",
-                                    doc="yearly cost of the policy as configured")
+                                    doc="fixed yearly cost of the policy as configured")
     cost_basis: str = spec(doc="how the yearly cost was derived (sources, arithmetic)")
     params: dict[str, Any] = spec(doc="lever parameters", default={}, empty=True)
+    cost_usd_per_country_year: float = spec(0, 1e12, default=0.0, unit="USD/year",
+                                            doc="yearly cost per participating country, "
+                                                "added to cost_usd_per_year")
 
     def check(self, path: str) -> None:
         """Lever known, period consistent, parameters valid (fills the lever's defaults)."""
@@ -227,7 +285,8 @@ class ModelConfig:
 
 def check_policy(policy: PolicyConfig, config: ModelConfig, path: str) -> None:
     """Checks of one policy against the rest of the config: its countries are core
-    countries of the scenario, and its lever's own ``check_config`` passes.
+    countries or country groups of the scenario, and its lever's own ``check_config``
+    passes.
 
     Raises
     ------
@@ -235,12 +294,15 @@ def check_policy(policy: PolicyConfig, config: ModelConfig, path: str) -> None:
         Naming ``path`` and the offending field.
     """
     LEVERS[policy.lever].check_config(policy, config, path)
-    core = sorted(config.scenario.countries)
-    for i, iso in enumerate(policy.countries):
-        if iso not in config.scenario.countries:
+    sc = config.scenario
+    for i, entry in enumerate(policy.countries):
+        try:
+            sc.resolve_countries([entry])
+        except KeyError:
             raise ConfigError(
-                f"{path}.countries[{i}] = {iso!r} is not allowed: must be a core country of "
-                f"scenario {config.scenario.name!r}: {', '.join(core)}")
+                f"{path}.countries[{i}] = {entry!r} is not allowed: must be a core country of "
+                f"scenario {sc.name!r} ({', '.join(sorted(sc.countries))}) or one of its "
+                f"country groups ({', '.join(sc.groups())})") from None
 
 
 def field_specs(cls=None, prefix: str = "") -> dict[str, dict]:
@@ -356,7 +418,7 @@ def replace(config: ModelConfig, **dotted: Any) -> ModelConfig:
 
 
 __all__ = [
-    "CommodityConfig", "ConfigError", "CountryConfig", "MechanismConfig", "ModelConfig",
+    "ALL_COUNTRIES", "COMMODITY_KINDS", "CommodityConfig", "ConfigError", "CountryConfig", "MechanismConfig", "ModelConfig",
     "PolicyConfig", "PolicyPackageConfig", "ScenarioConfig", "available", "check_policy",
     "config_dict",
     "field_specs", "flatten", "from_dict", "read_policy",

@@ -15,3 +15,6 @@ KM_PER_DEG_LON_EQUATOR = 111.320
 NEIGHBOURS = ((-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1))
 """The 8 (row, col) neighbour offsets, in the one fixed order every grid computation uses
 (kernels and their twins must visit neighbours in the same order to agree exactly)."""
+
+COMMODITY_KINDS = ("drug", "fuel", "mineral")
+"""Kinds of commodity: a policy may target commodities by kind (task forces: drugs)."""

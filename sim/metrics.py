@@ -216,12 +216,15 @@ class RunView:
     config : sim.config.ModelConfig
     yearly_cost_usd : float
         Sum of the yearly costs of the run's policies.
+    policy_costs : dict, optional
+        Yearly cost (USD/year) of each policy on the run's timeline, by name.
     """
 
     def __init__(self, ts: pd.DataFrame, flow: np.ndarray, world, config,
-                 yearly_cost_usd: float):
+                 yearly_cost_usd: float, policy_costs: dict[str, float] | None = None):
         self.ts, self.flow, self.world, self.config = ts, flow, world, config
         self.yearly_cost_usd = yearly_cost_usd
+        self.policy_costs = dict(policy_costs or {})
         self.values: dict[str, Any] = {}
         """Summary values computed so far (statistics may use earlier ones)."""
 
@@ -238,6 +241,8 @@ class RunView:
             return [iso for iso, core in zip(reg.countries, reg.core, strict=True) if core]
         if placeholder == "crossing":
             return [x.name for x in reg.crossings]
+        if placeholder == "policy":
+            return list(self.policy_costs)
         raise KeyError(placeholder)
 
     @cached_property
@@ -447,6 +452,9 @@ def _crossing_share(run: RunView) -> dict:
 _s = define_statistic
 _s("policy_cost_usd_per_year", "USD/year", "policy cost per year",
    "sum of the yearly costs of the run's policies", lambda run: run.yearly_cost_usd)
+_s("policy_cost_usd_per_year.{policy}", "USD/year", "yearly cost of {policy}",
+   "yearly cost of one policy as configured for the run's scenario (fixed part, per "
+   "participating country, and the lever's own terms)", lambda run: run.policy_costs)
 _s("interdiction_rate_{c}", "share", "{c} interdiction rate", "seized / (delivered + seized)",
    _interdiction)
 _s("seized_value_usd", "USD", "value seized",
@@ -473,6 +481,7 @@ del _s
 
 SUMMARY_BLOCKS: list[tuple[str, ...]] = [
     ("policy_cost_usd_per_year", "policy_cost_usd"),
+    ("policy_cost_usd_per_year.{policy}",),
     ("delivered_{c}", "seized_{c}", "interdiction_rate_{c}"),
     ("seized_value_usd", "arrests", "convictions", "cases_decided", "bribed_passages",
      "escapes", "escapes_across_border", "tip_seizures", "recruits", "leader_arrests",

@@ -113,6 +113,8 @@ class World:
                          "value_at_destination_usd", "penalty_weight", "rest_days",
                          "livelihood_goods")}
         """Per-commodity parameters as arrays indexed by commodity."""
+        self.country_groups = sc.groups()
+        """Country groups of the scenario (``all`` first): name -> ISO3 codes."""
         self._check_sites(config)
         self._build_layers(config)
         self._build_units(config)
@@ -174,6 +176,16 @@ class World:
         self.memory_radius = km_to_cells(m.risk_memory_radius_km, sc.cell_km)
         self.border_km = (ndimage.distance_transform_edt(~reg.border).ravel() * sc.cell_km)
         """Distance (km) of each cell to the nearest land border cell."""
+
+    def resolve_countries(self, entries: list[str]) -> list[str]:
+        """ISO3 codes of ``entries`` (codes and country-group names), in order, each once
+        (KeyError on an unknown entry; configs are checked before this is called)."""
+        out = []
+        for entry in entries:
+            for iso in self.country_groups.get(entry, [entry]):
+                if iso not in out:
+                    out.append(iso)
+        return out
 
     def country_index(self, iso3: str) -> int:
         """Index of an ISO3 code in the region's countries (ValueError if absent)."""

@@ -42,7 +42,8 @@ TOY_PACKAGE = {
         "livelihoods": _toy_policy("livelihoods", {"ramp_days": 60}),
     },
 }
-"""A package on the toy countries: the shipped policy files name West African countries."""
+"""A package on the toy countries with costs and parameters of its own (fixed since the
+golden outputs were first recorded)."""
 
 CASES = {
     f"{scenario}_{package}_seed{seed}": (scenario, package, seed, steps)

@@ -53,9 +53,38 @@ def test_countries_must_match_the_region(toy):
     from sim.config import ModelConfig, from_dict, to_dict
     data = to_dict(toy)
     data["scenario"]["countries"].pop("CCC")
+    data["scenario"]["country_groups"] = {}
     cfg = from_dict(ModelConfig, data)
     with pytest.raises(ConfigError, match=r"scenario\.countries\.CCC is not allowed"):
         build(cfg)
+
+
+def test_a_country_group_must_name_core_countries(toy):
+    from sim.config import ModelConfig, from_dict, to_dict
+    data = to_dict(toy)
+    data["scenario"]["country_groups"]["corridor"] = ["AAA", "ZZZ"]
+    with pytest.raises(ConfigError, match=r"^scenario\.country_groups\.corridor\[1\] = 'ZZZ' "
+                                          r"is not allowed: must be a core country"):
+        from_dict(ModelConfig, data)
+    data["scenario"]["country_groups"] = {"all": ["AAA"]}
+    with pytest.raises(ConfigError, match=r"^scenario\.country_groups\.all is not allowed"):
+        from_dict(ModelConfig, data)
+
+
+def test_policies_name_country_groups_resolved_per_scenario():
+    from sim.simulate import build
+    wa = build(make_config("west_africa", policy="joint_operations", steps=1))
+    toy = build(make_config("toy", policy="joint_operations", steps=1))
+    assert wa.timeline.entries[0].policy.country_codes == ["BEN", "NGA", "NER", "TGO", "GHA"]
+    assert toy.timeline.entries[0].policy.country_codes == ["AAA", "BBB", "CCC"]
+    # the cost per country follows the number of partners: 3.0 m + 0.5 m per country
+    assert wa.timeline.yearly_cost_usd() == pytest.approx(5.5e6)
+    assert toy.timeline.yearly_cost_usd() == pytest.approx(4.5e6)
+    with pytest.raises(ConfigError, match=r"policy\.policies\.joint_operations\.countries\[0\] "
+                                          r"= 'sahel' is not allowed: .*country groups \(all, "
+                                          r"corridor"):
+        make_config("toy", policy="joint_operations",
+                    overrides={"policy.policies.joint_operations.countries": ["sahel"]})
 
 
 def test_unknown_scenario_lists_the_available_ones():

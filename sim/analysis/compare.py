@@ -420,6 +420,7 @@ def headline_metrics(runs: pd.DataFrame, commodities: Iterable[str] = ()) -> lis
     commodities = list(commodities)
     cols = [c for c in runs.columns
             if not c.startswith("config.") and c not in NOT_METRICS
+            and not c.startswith(f"{COST_YEAR}.")  # per-policy costs: the policy table
             and c not in (RUN_DIR, STATUS, "reason", POLICY)
             and pd.api.types.is_numeric_dtype(runs[c])
             and not pd.api.types.is_bool_dtype(runs[c])]
@@ -1064,11 +1065,12 @@ def package_description(sweep: Sweep, policy: str) -> dict:
     dict
         ``name``, ``description`` (str, may be empty) and ``policies``: a list of dicts with
         ``name, lever, countries, start, end, cost_usd_per_year, cost_basis, params`` (keys
-        missing from the config are absent). Falls back to the summary's ``config.policy.*``
+        missing from the config are absent; country groups resolved to their members, and
+        the yearly cost the runs recorded for the policy when they did). Falls back to the summary's ``config.policy.*``
         columns when no ``config.yaml`` can be read.
     """
     runs = sweep.runs[sweep.runs[POLICY] == policy]
-    package = None
+    package, groups = None, {}
     for run_dir in runs[RUN_DIR]:
         try:
             data = yaml.safe_load((sweep.run_path(run_dir) / runfiles.CONFIG).read_text())
@@ -1076,6 +1078,9 @@ def package_description(sweep: Sweep, policy: str) -> dict:
             continue
         if isinstance(data, dict):
             package = data.get("policy") if isinstance(data.get("policy"), dict) else {}
+            scenario = data.get("scenario") if isinstance(data.get("scenario"), dict) else {}
+            groups = {"all": list(scenario.get("countries") or {}),
+                      **(scenario.get("country_groups") or {})}
             break
     if package is None:
         package = _package_from_summary(runs.iloc[0]) if len(runs) else {}
@@ -1087,6 +1092,16 @@ def package_description(sweep: Sweep, policy: str) -> dict:
         items = [dict(v) if isinstance(v, dict) else {"name": str(v)} for v in raw]
     else:
         items = []
+    for item in items:
+        countries = item.get("countries")
+        if isinstance(countries, list) and groups:  # country groups -> their members
+            resolved: list = []
+            for entry in countries:
+                resolved += [c for c in groups.get(entry, [entry]) if c not in resolved]
+            item["countries"] = resolved
+        column = f"{COST_YEAR}.{item['name']}"  # the run's own cost of the policy
+        if column in runs and runs[column].notna().any():
+            item["cost_usd_per_year"] = float(runs[column].mean())
     return {"name": policy, "description": str(package.get("description") or ""),
             "policies": items}
 

@@ -49,7 +49,10 @@ class Policy:
         self.name = name
         self.config = config
         self.params = self.Params(**config.params)
-        self.countries = np.array([world.country_index(c) for c in config.countries], np.int64)
+        self.country_codes = world.resolve_countries(config.countries)
+        """ISO3 codes of the participating countries (groups resolved for the scenario)."""
+        self.countries = np.array([world.country_index(c) for c in self.country_codes],
+                                  np.int64)
         self.member = np.zeros(world.n_countries, bool)
         self.member[self.countries] = True
         self.setup(world)
@@ -80,9 +83,15 @@ class Policy:
     def apply(self, levers: Levers, t: int) -> None:
         """Write this policy's changes into ``levers`` for day ``t`` (called while active)."""
 
+    def yearly_cost_usd(self) -> float:
+        """Yearly cost (USD/year): the fixed cost, plus the cost per participating country
+        times their number."""
+        return float(self.config.cost_usd_per_year
+                     + self.config.cost_usd_per_country_year * len(self.countries))
+
     def daily_cost_usd(self) -> float:
         """Cost of one day in force (USD)."""
-        return self.config.cost_usd_per_year / DAYS_PER_YEAR
+        return self.yearly_cost_usd() / DAYS_PER_YEAR
 
     def ramp(self, t: int, days: int) -> float:
         """Share of full effect reached on day ``t`` with a linear ramp-up of ``days``."""

@@ -29,6 +29,10 @@ class LivelihoodsParams:
     border_km: float = spec(0, 2000, unit="km", default=60.0,
                             doc="target communities within this distance of a border "
                                 "(0 = every community of the partners)")
+    cost_usd_per_person_year: float = spec(0, 1e9, unit="USD/year", default=0.0,
+                                           doc="income support per recruitable person of a "
+                                               "targeted community, added to the policy's "
+                                               "yearly cost")
 
 
 @register
@@ -46,6 +50,12 @@ class Livelihoods(Policy):
         if self.params.border_km > 0:
             member &= world.border_distance_km(world.community_cell) <= self.params.border_km
         self.targets = np.flatnonzero(member)
+        self.people = float(world.community_pool[self.targets].sum())
+        """Recruitable people in the targeted communities."""
+
+    def yearly_cost_usd(self) -> float:
+        """The configured costs plus income support for every targeted person."""
+        return super().yearly_cost_usd() + self.params.cost_usd_per_person_year * self.people
 
     def apply(self, levers: Levers, t: int) -> None:
         r = self.ramp(t, self.params.ramp_days)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.constants import COMMODITY_KINDS
 from sim.levers import Levers
 from sim.policies.base import Policy, register
 from sim.schema import ConfigError, spec
@@ -26,6 +27,9 @@ class TaskForcesParams:
     commodities: list[str] = spec(default=[], empty=True,
                                   doc="commodities whose organisations are targeted "
                                       "(empty = all)")
+    kinds: list[str] = spec(default=[], empty=True,
+                            doc="kinds of commodity targeted, e.g. [drug] (empty = all); "
+                                "combined with commodities, both must match")
 
 
 @register
@@ -47,11 +51,19 @@ class TaskForces(Policy):
                 raise ConfigError(
                     f"{path}.params.commodities[{i}] = {name!r} is not allowed: must be a "
                     f"commodity of scenario {model_config.scenario.name!r}: {', '.join(names)}")
+        for i, kind in enumerate(config.params["kinds"]):
+            if kind not in COMMODITY_KINDS:
+                raise ConfigError(f"{path}.params.kinds[{i}] = {kind!r} is not allowed: must "
+                                  f"be one of {', '.join(COMMODITY_KINDS)}")
 
     def setup(self, world) -> None:
-        names = list(world.commodity_names)
-        chosen = self.params.commodities or names
-        self.commodities = np.array([names.index(c) for c in chosen], np.int64)
+        p = self.params
+        self.commodities = np.array(
+            [k for k, (name, com) in enumerate(zip(world.commodity_names, world.commodities,
+                                                   strict=True))
+             if (not p.commodities or name in p.commodities)
+             and (not p.kinds or com.kind in p.kinds)], np.int64)
+        """Indices of the targeted commodities (may be none in a scenario without them)."""
 
     def apply(self, levers: Levers, t: int) -> None:
         cells = np.ix_(self.countries, self.commodities)

@@ -104,7 +104,7 @@ class PolicyChange(TimedChange):
         return self.policy.daily_cost_usd()
 
     def yearly_cost_usd(self) -> float:
-        return float(self.policy.config.cost_usd_per_year)
+        return self.policy.yearly_cost_usd()
 
     def spec(self) -> dict:
         return {"kind": self.kind, "name": self.name,
@@ -123,9 +123,10 @@ class LeverSet(TimedChange):
         The value, broadcast over ``where`` (or over the whole array); a list gives one
         value per entry of ``where``.
     where : list, optional
-        What to set, by the lever's index kind: ISO3 codes for country levers, ``[a, b]``
-        ISO3 pairs for country-pair levers, community names, ``[ISO3, commodity]`` pairs,
-        or flat indices for cell and unit levers. Default: every entry.
+        What to set, by the lever's index kind: ISO3 codes (or country groups) for country
+        levers, ``[a, b]`` ISO3 pairs for country-pair levers, community names,
+        ``[ISO3 or group, commodity]`` pairs, or flat indices for cell and unit levers.
+        Default: every entry.
     start : int
         First day in force.
     end : int, optional
@@ -183,8 +184,21 @@ def _resolve_where(world: World, lever: str, where: list | None):
         core = [c for c, k in zip(world.region.countries, world.region.core, strict=True) if k]
         if iso not in core:
             raise ConfigError(f"change.where[{i}] = {iso!r} is not allowed: must be a core "
-                              f"country of region {world.region.name!r}: {', '.join(core)}")
+                              f"country of region {world.region.name!r} ({', '.join(core)}) "
+                              f"or a country group ({', '.join(world.country_groups)})")
         return world.country_index(iso)
+
+    if kind in ("country", "country_commodity"):  # country groups stand for their members
+        expanded = []
+        for item in where:
+            head = item[0] if kind == "country_commodity" and isinstance(item, (list, tuple)) \
+                else item
+            if isinstance(head, str) and head in world.country_groups:
+                expanded += [([iso, *item[1:]] if kind == "country_commodity" else iso)
+                             for iso in world.country_groups[head]]
+            else:
+                expanded.append(item)
+        where = expanded
 
     def pair(item, i):
         if not isinstance(item, (list, tuple)) or len(item) != 2:
@@ -274,6 +288,15 @@ class Timeline:
     def daily_cost_usd(self, t: int) -> float:
         """Cost (USD) of the entries in force on day ``t``."""
         return float(sum(e.daily_cost_usd() for e in self.entries if e.active(t)))
+
+    def policy_costs(self) -> dict[str, float]:
+        """Yearly cost (USD/year) of each policy on the timeline, by name (policies added
+        under the same name are summed)."""
+        out: dict[str, float] = {}
+        for e in self.entries:
+            if isinstance(e, PolicyChange):
+                out[e.name] = out.get(e.name, 0.0) + e.yearly_cost_usd()
+        return out
 
     def yearly_cost_usd(self) -> float:
         """Sum of the yearly costs of every policy on the timeline (USD/year)."""
