@@ -42,3 +42,14 @@ def test_a_shipped_package_runs_on_the_toy_scenario_from_the_command_line(tmp_pa
                           timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert (out / "summary.csv").is_file()
+
+
+@pytest.mark.slow
+def test_central_asia_moves_heroin_and_methamphetamine_north_across_the_afghan_border():
+    result = simulate(make_config("central_asia", seed=1, steps=90))
+    s = result.summary
+    assert s["delivered_heroin"] > 0 and s["delivered_methamphetamine"] > 0
+    # loads start in Afghanistan (a context country) and cross its northern neighbours
+    assert min(s["flow_share.TJK"] + s["flow_share.UZB"] + s["flow_share.TKM"],
+               s["flow_share.KAZ"]) > 0.05
+    assert s["arrests"] > 0
