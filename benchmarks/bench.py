@@ -246,15 +246,15 @@ def _time_kernels(kernels, x) -> float:
     path = np.empty((m, x.max_hops), np.int32)
     n_hops, arrived = np.zeros(m, np.int32), np.zeros(m, np.bool_)
     flow = np.zeros((x.n_commodities, x.p_detect.shape[0]))
-    stamp, armed = np.zeros(len(x.p_detect), np.int64), np.zeros_like(x.p_detect)
+    stamp = np.zeros(len(x.p_detect), np.int64)
     outs = [np.zeros(m, np.int8), np.zeros(m, np.int32), np.zeros(m, np.int32),
             np.zeros(m, np.int32)]
     t0 = time.perf_counter()
     kernels.move_couriers(x.movers, cell, x.org, np.uint64(x.move_base), x.succ, x.succ_hours,
                           x.p_first, float(x.hours_per_day), path, n_hops, arrived)
     kernels.detect_couriers(x.movers, path, n_hops, np.uint64(x.detect_base), x.p_detect,
-                            x.bribe_prob, x.escape_prob, x.load, x.commodity, armed, flow,
-                            stamp, 1, np.zeros(x.n_commodities), *outs)
+                            x.bribe_prob, x.escape_prob, x.load, x.commodity, flow, stamp, 1,
+                            *outs)
     return time.perf_counter() - t0
 
 

@@ -25,6 +25,7 @@ from sim.analysis.compare import (
     compare_flows,
     load_sweep,
     package_description,
+    scenario_of,
     timeseries_bands,
 )
 from sim.analysis.report import (
@@ -40,6 +41,7 @@ from sim.analysis.report import (
     write_csv,
 )
 from sim.atomic import write_text
+from sim.plotting import zone_circles
 
 PROJECT = Path(__file__).resolve().parents[1]
 """The project folder, where the reproducing command is run."""
@@ -146,11 +148,13 @@ def draw_figures(sweep: Sweep, cmp: Comparison, out: Path, progress: Progress,
     flows, flow_notes = compare_flows(sweep, cmp.baseline, cmp.others, progress)
     notes.extend(flow_notes)
     region = _region(sweep, notes) if flows else None
+    zones = (zone_circles(scenario_of(sweep).get("armed_groups") or {}, region)
+             if region is not None else [])
     steps = _single(sweep, "config.steps")
     for i, fc in enumerate(flows):
         progress("drawing maps", i + 1, len(flows))
         path = plot_flow_maps(fc, cmp, region, out / f"flow_{slug(fc.policy)}.png",
-                              days=int(steps) if steps is not None else None)
+                              days=int(steps) if steps is not None else None, zones=zones)
         figures.append(Figure(path, f"Where routes moved: {fc.policy}", (
             f"Rows are commodities. Left: mean quantity through each cell under the baseline; "
             f"middle: under {fc.policy} (same log colour scale); right: the difference, "
@@ -158,7 +162,9 @@ def draw_figures(sweep: Sweep, cmp: Comparison, out: Path, progress: Progress,
             f"linear scale symmetric about 0 that saturates at the 99th percentile of the "
             f"cell changes, marked by arrows on the colour bar, whose label gives the "
             f"largest change). Means over the {len(fc.seeds)} seeds both packages ran. "
-            f"Triangles: official crossings; squares: ports; diamonds: exits.")))
+            f"Grey cells: the model's road corridors; triangles: official crossings; squares: "
+            f"ports; diamonds: exits; dashed circles: armed-group zones at their configured "
+            f"size (they grow and shrink with each group's revenue during a run).")))
     bands, ts_notes = timeseries_bands(sweep, cmp.policies, progress)
     notes.extend(ts_notes)
     path = plot_timeseries(bands, cmp, out / "timeseries.png")

@@ -68,6 +68,48 @@ class CommodityConfig:
 
 
 @dataclass(frozen=True)
+class ArmedZoneConfig:
+    """One zone of an armed group: a disc around a place of the region (or a point)."""
+
+    radius_km: float = spec(1, 5000, unit="km", doc="zone radius at the group's initial "
+                                                   "strength (full presence within half of it, "
+                                                   "fading to 0 at the radius)")
+    centre: str | None = spec(default=None, doc="a place or crossing of the region")
+    lon: float | None = spec(-180, 180, default=None, unit="degrees",
+                             doc="centre longitude, when no place is named")
+    lat: float | None = spec(-90, 90, default=None, unit="degrees",
+                             doc="centre latitude, when no place is named")
+
+    def check(self, path: str) -> None:
+        """Exactly one of ``centre`` or ``lon``/``lat``."""
+        if (self.centre is None) == (self.lon is None or self.lat is None) or (
+                self.centre is not None and (self.lon is not None or self.lat is not None)):
+            raise ConfigError(f"{path} = {dataclasses.asdict(self)!r} is not allowed: give "
+                              f"either centre (a place) or both lon and lat")
+
+
+@dataclass(frozen=True)
+class ArmedGroupConfig:
+    """A named armed group: its zones, how it taxes trafficking, and how its strength
+    follows its revenue."""
+
+    label: str = spec(doc="name shown in reports and on maps")
+    zones: dict[str, ArmedZoneConfig] = spec(doc="the group's zones by name")
+    intensity: float = spec(0, 1, doc="presence at the core of its zones")
+    toll_share: float = spec(0, 1, doc="share of a load's value at source taken per cell "
+                                       "passed at presence 1")
+    site_tax_share: float = spec(0, 1, doc="share of the value at source of mineral loads "
+                                           "picked up at sites it controls")
+    revenue_dependence: float = spec(0, 1, doc="share of the group's strength financed by "
+                                               "trafficking revenue")
+    reference_revenue_usd_per_day: float = spec(0, 1e12, unit="USD/day",
+                                                doc="trafficking revenue that sustains its "
+                                                    "initial strength")
+    max_strength: float = spec(1, 100, doc="cap on strength (initial strength = 1)")
+    min_strength: float = spec(0, 1, doc="floor on strength")
+
+
+@dataclass(frozen=True)
 class ScenarioConfig:
     """A region, its countries and its commodities."""
 
@@ -78,6 +120,8 @@ class ScenarioConfig:
                                            doc="people per settlement who could be recruited")
     countries: dict[str, CountryConfig] = spec(doc="per core country (ISO3) parameters")
     commodities: dict[str, CommodityConfig] = spec(doc="commodities by name")
+    armed_groups: dict[str, ArmedGroupConfig] = spec(
+        default={}, empty=True, doc="named armed groups (agents) that tax flows in their zones")
     country_groups: dict[str, list[str]] = spec(
         default={}, empty=True,
         doc="named groups of core countries that policies may name instead of ISO3 codes "
@@ -202,7 +246,16 @@ class MechanismConfig:
                                            "scales with (leaders left / leaders)^exponent")
     leader_replacement_days: int = spec(1, 36_500, unit="days",
                                         doc="days for an organisation to replace a lost leader")
-    armed_toll_share: float = spec(0, 1, doc="share of load value taxed per cell at intensity 1")
+    armed_strength_days: float = spec(1, 36_500, unit="days",
+                                      doc="time constant of an armed group's strength "
+                                          "following its revenue")
+    armed_revenue_days: float = spec(1, 36_500, unit="days",
+                                     doc="time constant of the average revenue a group's "
+                                         "strength follows")
+    armed_control_threshold: float = spec(0, 1, doc="presence at which a group controls a "
+                                                    "source site (and taxes its loads)")
+    armed_radius_exponent: float = spec(0, 2, doc="zone radius scales with "
+                                                  "strength^exponent (0.5: area with strength)")
     # outputs
     crossing_radius_cells: int = spec(0, 20, unit="cells",
                                       doc="border flow within this many cells of an official "
@@ -418,9 +471,9 @@ def replace(config: ModelConfig, **dotted: Any) -> ModelConfig:
 
 
 __all__ = [
-    "ALL_COUNTRIES", "COMMODITY_KINDS", "CommodityConfig", "ConfigError", "CountryConfig", "MechanismConfig", "ModelConfig",
-    "PolicyConfig", "PolicyPackageConfig", "ScenarioConfig", "available", "check_policy",
-    "config_dict",
-    "field_specs", "flatten", "from_dict", "read_policy",
-    "make_config", "replace", "set_dotted", "to_dict",
+    "ALL_COUNTRIES", "ArmedGroupConfig", "ArmedZoneConfig", "COMMODITY_KINDS", "CommodityConfig",
+    "ConfigError", "CountryConfig", "MechanismConfig", "ModelConfig", "PolicyConfig",
+    "PolicyPackageConfig", "ScenarioConfig", "available", "check_policy", "config_dict",
+    "field_specs", "flatten", "from_dict", "make_config", "read_policy", "replace", "set_dotted",
+    "to_dict",
 ]

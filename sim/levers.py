@@ -27,6 +27,7 @@ INDEX_KINDS = {
     "unit": "border unit index (n_units,)",
     "community": "community index (K,)",
     "country_commodity": "country index x commodity index (C, n_commodities)",
+    "group": "armed-group index (G,)",
 }
 """How the arrays of :class:`Levers` are indexed."""
 
@@ -72,6 +73,9 @@ class Levers:
     leader_hit_prob: np.ndarray = _lever(
         "country_commodity", "float64: P(an arrest in country a of a courier of commodity c "
                              "leads a vetted unit to a leader of the courier's organisation)")
+    armed_presence: np.ndarray = _lever(
+        "group", "float64: multiplier of an armed group's presence in its zones (1 = as "
+                 "configured; e.g. 0.5 after a military operation)")
 
     def copy(self) -> Levers:
         """A writable deep copy (arrays copied)."""

@@ -11,7 +11,8 @@ report alike:
   displacement measures. Each is computed from a :class:`RunView` of the finished run.
 
 Names may hold placeholders expanded per run: ``{c}`` (commodity), ``{iso}`` (core
-country), ``{crossing}`` (official crossing). :data:`SUMMARY_BLOCKS` gives the order of the
+country), ``{crossing}`` (official crossing), ``{group}`` (armed group), ``{policy}`` (a
+policy on the run's timeline). :data:`SUMMARY_BLOCKS` gives the order of the
 summary columns; a block is expanded key-major over its placeholder, and summary entries
 in no block follow them in registration order. A new mechanism adds its metrics and
 statistics with :func:`define_metric` and :func:`define_statistic`.
@@ -34,7 +35,7 @@ SUM, END, MEAN = "sum", "end", "mean"
 """Summary rules of a time-series metric: total over the run, value at the end of the last
 day (column ``<name>_end``), mean over days (column ``<name>_mean``)."""
 
-PLACEHOLDERS = ("c", "iso", "crossing")
+PLACEHOLDERS = ("c", "iso", "crossing", "group", "policy")
 """Placeholders a metric or statistic name may hold, and what they range over."""
 
 
@@ -47,7 +48,8 @@ class Metric:
     name : str
         Column name; ``{c}`` for per-commodity metrics.
     kind : str
-        ``"flow"`` (per commodity, per day), ``"daily"`` (per day) or ``"state"`` (level).
+        ``"flow"`` (per commodity, per day), ``"daily"`` (per day), ``"state"`` (level),
+        ``"group"`` (per armed group, per day) or ``"group_state"`` (per armed group, level).
     unit : str
         Unit; ``{unit}`` stands for the commodity's unit.
     label : str
@@ -95,6 +97,9 @@ class Statistic:
 METRICS: dict[str, Metric] = {}
 """Every time-series metric, in column order."""
 
+KINDS = {"flow": "c", "daily": None, "state": None, "group": "group", "group_state": "group"}
+"""Metric kinds and the placeholder each expands over (None: one column)."""
+
 STATISTICS: dict[str, Statistic] = {}
 """Every summary statistic that is not a summed-up metric."""
 
@@ -109,7 +114,7 @@ def define_metric(name: str, kind: str, unit: str, label: str, doc: str,
     """
     if name in METRICS:
         raise ValueError(f"metric {name!r} defined twice")
-    if kind not in ("flow", "daily", "state") or summary not in (None, SUM, END, MEAN):
+    if kind not in KINDS or summary not in (None, SUM, END, MEAN):
         raise ValueError(f"metric {name!r}: bad kind {kind!r} or summary {summary!r}")
     if not summary_label:
         summary_label = f"{label} at end" if summary == END else label
@@ -128,7 +133,8 @@ def define_statistic(name: str, unit: str, label: str, doc: str,
     return STATISTICS[name]
 
 
-def metric_names(commodities: Iterable[str], metrics: Iterable[str] | None = None) -> list[str]:
+def metric_names(commodities: Iterable[str], metrics: Iterable[str] | None = None,
+                 groups: Iterable[str] = ()) -> list[str]:
     """Expanded time-series column names, in registry order.
 
     Parameters
@@ -136,13 +142,17 @@ def metric_names(commodities: Iterable[str], metrics: Iterable[str] | None = Non
     commodities : iterable of str
     metrics : iterable of str, optional
         The metric names in use (default: all registered).
+    groups : iterable of str
+        Armed-group keys (for the ``group`` kinds).
     """
     use = set(METRICS) if metrics is None else set(metrics)
+    keys = {"c": list(commodities), "group": list(groups)}
     out = []
     for name, m in METRICS.items():
         if name not in use:
             continue
-        out += [name.format(c=c) for c in commodities] if m.kind == "flow" else [name]
+        ph = KINDS[m.kind]
+        out += [name.replace("{" + ph + "}", k) for k in keys[ph]] if ph else [name]
     return out
 
 
@@ -172,7 +182,14 @@ _m("recruits", "daily", "people/day", "couriers recruited", "new couriers recrui
 _m("trafficker_revenue_usd", "daily", "USD/day", "trafficker revenue",
    "value of loads delivered", SUM)
 _m("armed_group_revenue_usd", "daily", "USD/day", "armed-group revenue",
-   "tolls taken on flows in armed zones", SUM)
+   "tolls on flows through armed zones and taxes on loads from controlled sites, all groups",
+   SUM)
+_m("armed_group_revenue_usd.{group}", "group", "USD/day", "revenue of armed group {group}",
+   "tolls and site taxes taken by one armed group", SUM)
+_m("armed_revenue_{c}", "flow", "USD/day", "armed-group revenue from {c}",
+   "tolls and site taxes on one commodity, all groups", SUM)
+_m("armed_strength.{group}", "group_state", "1 = initial", "strength of armed group {group}",
+   "an armed group's strength, following its revenue (zones widen with it)", END)
 _m("leader_arrests", "daily", "people/day", "leader arrests",
    "organisation leaders arrested (task forces)", SUM)
 _m("policy_cost_usd", "daily", "USD/day", "policy cost", "cost of the policies in force", SUM)
@@ -243,6 +260,8 @@ class RunView:
             return [x.name for x in reg.crossings]
         if placeholder == "policy":
             return list(self.policy_costs)
+        if placeholder == "group":
+            return list(self.world.armed.names)
         raise KeyError(placeholder)
 
     @cached_property
@@ -314,7 +333,8 @@ def summarise(run: RunView, metrics_in_use: Iterable[str]) -> dict:
             entry = entries[name]
             if isinstance(entry, Metric):
                 for key in keys:
-                    source = entry.name if ph is None else entry.name.replace("{c}", key)
+                    source = entry.name if ph is None else entry.name.replace("{" + ph + "}",
+                                                                              key)
                     values[column(name, key)] = metric_value(entry, source)
         run.values.update(values)
         for name in present:
@@ -490,7 +510,8 @@ SUMMARY_BLOCKS: list[tuple[str, ...]] = [
      "couriers_active_end", "couriers_detained_end", "couriers_imprisoned_end",
      "participation_end", "trust_end", "tip_rate_end", "leaders_end",
      "organisation_capacity_end", "route_cells_mean"),
-    ("informal_share_{c}", "route_cells_{c}", "spread_km_{c}"),
+    ("informal_share_{c}", "route_cells_{c}", "spread_km_{c}", "armed_revenue_{c}"),
+    ("armed_group_revenue_usd.{group}", "armed_strength.{group}_end"),
     ("flow_share.{iso}",),
     ("crossing_share.{crossing}",),
 ]

@@ -97,7 +97,8 @@ class TraffickingModel(mesa.Model):
         self.metrics_in_use = [name for mech in self.mechanisms.values()
                                for name in mech.metrics] + ["policy_cost_usd"]
         """Metrics the mechanisms (and the timeline's cost) report."""
-        self.metric_names = metric_names(self.world.commodity_names, self.metrics_in_use)
+        self.metric_names = metric_names(self.world.commodity_names, self.metrics_in_use,
+                                         self.world.armed.names)
         """Time-series columns, in :data:`sim.metrics.METRICS` order."""
         self.latest = dict.fromkeys(self.metric_names, 0.0)
         self.datacollector = mesa.DataCollector(model_reporters={

@@ -58,6 +58,37 @@ class OrganisationLayout:
 
 
 @dataclass(frozen=True)
+class ArmedLayout:
+    """Where the armed groups are (one row per zone; fixed for the run).
+
+    Attributes
+    ----------
+    names : tuple of str — group keys, in config order (group index = position).
+    labels : tuple of str — display names.
+    zone_group : int64 (n_zones,) — group index of each zone.
+    zone_names : tuple of str — ``"<group>.<zone>"``.
+    zone_lonlat : float64 (n_zones, 2) — zone centres (degrees).
+    zone_radius_km : float64 (n_zones,) — radius at initial strength.
+    zone_cells : tuple of int64 arrays — cells within the largest radius the zone can reach.
+    zone_km : tuple of float64 arrays — distance of those cells from the centre (km).
+    """
+
+    names: tuple[str, ...]
+    labels: tuple[str, ...]
+    zone_group: np.ndarray
+    zone_names: tuple[str, ...]
+    zone_lonlat: np.ndarray
+    zone_radius_km: np.ndarray
+    zone_cells: tuple[np.ndarray, ...]
+    zone_km: tuple[np.ndarray, ...]
+
+    @property
+    def n(self) -> int:
+        """Number of groups."""
+        return len(self.names)
+
+
+@dataclass(frozen=True)
 class UnitLayout:
     """The border units of the scenario: posts at crossings first, then patrols.
 
@@ -120,6 +151,7 @@ class World:
         self._build_units(config)
         self._build_communities(config)
         self._build_organisations(config)
+        self._build_armed_groups(config)
 
     # ------------------------------------------------------------------ checks
 
@@ -158,7 +190,6 @@ class World:
         self.core_cell = self.land & self.core_country[np.maximum(self.country, 0)]
         self.corridor = reg.corridor.ravel()
         self.border = reg.border.ravel()
-        self.armed = reg.armed_group.ravel().astype(np.float64)
         hours = np.where(self.corridor, sc.cell_km / m.road_speed_kmh,
                          sc.cell_km / m.offroad_speed_kmh)
         self.cell_hours = np.where(self.land, hours, np.inf)
@@ -296,6 +327,50 @@ class World:
             country=np.asarray(country, np.int64), base_capacity=np.asarray(capacity, np.int64),
             targets=tuple(targets), catchment=catchment)
 
+    # ------------------------------------------------------------------ armed groups
+
+    def _build_armed_groups(self, config: ModelConfig) -> None:
+        reg, m = self.region, config.model
+        groups = config.scenario.armed_groups
+        lon, lat = reg.cell_center(np.arange(self.n_cells))
+        zone_group, names, lonlat, radius, cells, km = [], [], [], [], [], []
+        for g, (gname, group) in enumerate(groups.items()):
+            reach = group.max_strength ** m.armed_radius_exponent
+            for zname, zone in group.zones.items():
+                path = f"scenario.armed_groups.{gname}.zones.{zname}"
+                if zone.centre is not None:
+                    try:
+                        place = reg.site(zone.centre)
+                    except KeyError:
+                        known = sorted({s.name for s in reg.sites}
+                                       | {c.name for c in reg.crossings})
+                        raise ConfigError(
+                            f"{path}.centre = {zone.centre!r} is not allowed: must be a place "
+                            f"of region {reg.name!r}: {', '.join(known)}") from None
+                    c_lon, c_lat = place.lon, place.lat
+                else:
+                    c_lon, c_lat = float(zone.lon), float(zone.lat)
+                    x0, x1, y0, y1 = reg.extent()
+                    if not (x0 <= c_lon <= x1 and y0 <= c_lat <= y1):
+                        raise ConfigError(
+                            f"{path} = ({c_lon:g}, {c_lat:g}) is not allowed: the centre must "
+                            f"lie in region {reg.name!r} (lon {x0:.1f} to {x1:.1f}, lat "
+                            f"{y0:.1f} to {y1:.1f})")
+                d = great_circle_km(c_lon, c_lat, lon, lat)
+                near = np.flatnonzero(d < zone.radius_km * reach)
+                zone_group.append(g)
+                names.append(f"{gname}.{zname}")
+                lonlat.append((c_lon, c_lat))
+                radius.append(zone.radius_km)
+                cells.append(near.astype(np.int64))
+                km.append(d[near])
+        self.armed = ArmedLayout(
+            names=tuple(groups), labels=tuple(gr.label for gr in groups.values()),
+            zone_group=np.asarray(zone_group, np.int64), zone_names=tuple(names),
+            zone_lonlat=np.asarray(lonlat, float).reshape(-1, 2),
+            zone_radius_km=np.asarray(radius, float), zone_cells=tuple(cells),
+            zone_km=tuple(km))
+
     # ------------------------------------------------------------------ levers
 
     def base_levers(self, config: ModelConfig) -> Levers:
@@ -320,7 +395,8 @@ class World:
             court_feedback=np.full(c, float(m.court_feedback)), mla_delay_days=mla,
             livelihood=self.community_livelihood.copy(),
             trust_target=self.community_trust.copy(),
-            leader_hit_prob=np.zeros((c, len(self.commodities))), **per_country,
+            leader_hit_prob=np.zeros((c, len(self.commodities))),
+            armed_presence=np.ones(self.armed.n), **per_country,
         ).frozen()
 
 

@@ -244,19 +244,16 @@ def test_move_couriers_respects_budget_and_stays_in_bounds():
     assert arrived.any() and not arrived.all()
 
 
-def run_detect(k, w, path, n_hops, p_det, bribe, escape, load, commodity, core=None,
-               armed=None):
+def run_detect(k, w, path, n_hops, p_det, bribe, escape, load, commodity, core=None):
     """Detection with per-passage probability ``p_det`` (0 outside ``core`` cells)."""
     m, n = len(w["movers"]), w["n"]
     p_det = np.where(np.ones(n, bool) if core is None else core, p_det, 0.0)
-    armed = np.zeros(n) if armed is None else armed
-    flow, stamp, armed_flow = np.zeros((2, n)), np.zeros(n, np.int64), np.zeros(2)
+    flow, stamp = np.zeros((2, n)), np.zeros(n, np.int64)
     outs = [np.zeros(m, np.int8), np.zeros(m, np.int32), np.zeros(m, np.int32),
             np.zeros(m, np.int32)]
     entered = k.detect_couriers(w["movers"], path, n_hops, w["seeds"], p_det, bribe,
-                                escape, load, commodity, armed, flow, stamp, 1, armed_flow,
-                                *outs)
-    return (flow, *outs, entered, armed_flow, stamp)
+                                escape, load, commodity, flow, stamp, 1, *outs)
+    return (flow, *outs, entered, stamp)
 
 
 @FAST
@@ -269,9 +266,9 @@ def test_detect_couriers_twins_equal(seed, n):
     bribe, escape = rng.random(w["n"]), rng.random(w["n"])
     load = rng.lognormal(3, 1, n)
     commodity = rng.integers(0, 2, n).astype(np.int32)
-    core, armed = rng.random(w["n"]) < 0.8, rng.random(w["n"])
-    a = run_detect(NB, w, path, n_hops, p_det, bribe, escape, load, commodity, core, armed)
-    b = run_detect(PY, w, path, n_hops, p_det, bribe, escape, load, commodity, core, armed)
+    core = rng.random(w["n"]) < 0.8
+    a = run_detect(NB, w, path, n_hops, p_det, bribe, escape, load, commodity, core)
+    b = run_detect(PY, w, path, n_hops, p_det, bribe, escape, load, commodity, core)
     for x, y in zip(a, b, strict=False):
         np.testing.assert_array_equal(x, y)
 
@@ -282,8 +279,8 @@ def test_detection_extremes():
     load = np.full(200, 2.0)
     com = np.zeros(200, np.int32)
     zeros, ones = np.zeros(w["n"]), np.ones(w["n"])
-    flow, outcome, *_, entered, _, stamp = run_detect(NB, w, path, n_hops, zeros, zeros, zeros,
-                                                      load, com)
+    flow, outcome, *_, entered, stamp = run_detect(NB, w, path, n_hops, zeros, zeros, zeros,
+                                                   load, com)
     assert (outcome == PASSED).all()
     assert flow.sum() == pytest.approx(2.0 * n_hops.sum())
     assert entered == len(np.unique(path[n_hops[:, None] > np.arange(path.shape[1])]))
@@ -295,10 +292,10 @@ def test_detection_extremes():
     assert (outcome[moved] == ESCAPED).all()
     _, outcome, _, n_bribes, *_ = run_detect(NB, w, path, n_hops, ones, ones, zeros, load, com)
     assert (outcome == PASSED).all() and (n_bribes == n_hops).all()
-    # outside core countries nobody detects; tolls follow load x presence
-    *_, armed_flow, _ = run_detect(NB, w, path, n_hops, ones, zeros, zeros, load, com,
-                                   core=np.zeros(w["n"], bool), armed=np.full(w["n"], 0.5))
-    assert armed_flow[0] == pytest.approx(0.5 * 2.0 * n_hops.sum())
+    # outside core countries nobody detects, and the flow counts every passage
+    flow, outcome, *_ = run_detect(NB, w, path, n_hops, ones, zeros, zeros, load, com,
+                                   core=np.zeros(w["n"], bool))
+    assert (outcome == PASSED).all() and flow.sum() == pytest.approx(2.0 * n_hops.sum())
 
 
 def patrol_world(seed, n_patrols, ny=10, nx=12, n_countries=3, n_rows=2):

@@ -116,7 +116,7 @@ def test_risk_memory_decays_exponentially_and_is_capped(toy_model):
 def test_route_cost_is_travel_time_when_nothing_is_risky():
     cfg = make_config("toy", seed=1, steps=5, overrides={
         "model.post_detection_prob": 0.0, "model.patrol_detection_prob": 0.0,
-        "model.tip_detection_prob": 0.0, "model.armed_toll_share": 0.0})
+        "model.tip_detection_prob": 0.0, "scenario.armed_groups.ridge.toll_share": 0.0})
     model = build(cfg)
     orgs, world = model.mechanisms["organisations"], model.world
     com = world.commodities[orgs.layout.commodity[0]]

@@ -107,14 +107,16 @@ def test_quantities_are_conserved_in_the_event_log(toy_config):
     assert (r.timeseries.drop(columns=["step", "seed"]) >= 0).all().all()
 
 
-@pytest.mark.parametrize("scenario", ["toy", "west_africa"])
+@pytest.mark.parametrize("scenario", ["toy", "west_africa", "central_asia"])
 def test_every_scenario_smoke_runs(scenario):
     r = simulate(make_config(scenario, seed=42, steps=10))
     assert len(r.timeseries) == 10 and (r.timeseries["seed"] == 42).all()
     assert r.summary["seed"] == 42 and r.summary["steps_run"] == 10
     assert any(r.summary[f"delivered_{c}"] > 0 for c in r.commodities)
     assert r.flow.sum() > 0 and r.summary["couriers_active_end"] > 0
-    assert list(r.timeseries.columns[2:]) == metric_names(r.commodities)
+    groups = tuple(make_config(scenario).scenario.armed_groups)
+    assert groups and list(r.timeseries.columns[2:]) == metric_names(r.commodities,
+                                                                   groups=groups)
 
 
 def test_batch_run_on_the_model_class():

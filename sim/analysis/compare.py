@@ -58,6 +58,8 @@ COST_RUN = "policy_cost_usd"
 """Summary column: cost of the package over the simulated period (USD)."""
 
 COST_YEAR = "policy_cost_usd_per_year"
+ARMED = "armed_group_revenue_usd"
+"""Armed-group revenue, all groups; ``armed_group_revenue_usd.<group>`` per group."""
 """Summary column: sum of the yearly costs of the package's policies (USD/year)."""
 
 SEIZED_VALUE = "seized_value_usd"
@@ -424,9 +426,10 @@ def headline_metrics(runs: pd.DataFrame, commodities: Iterable[str] = ()) -> lis
             and c not in (RUN_DIR, STATUS, "reason", POLICY)
             and pd.api.types.is_numeric_dtype(runs[c])
             and not pd.api.types.is_bool_dtype(runs[c])]
+    groups = [c for c in cols if c.startswith(f"{ARMED}.")]
     order = ([f"{m}_{c}" for c in commodities
               for m in ("delivered", "seized", "interdiction_rate")]
-             + [SEIZED_VALUE, REVENUE, "armed_group_revenue_usd", "arrests", "convictions",
+             + [SEIZED_VALUE, REVENUE, ARMED, *groups, "arrests", "convictions",
                 "cases_decided", "case_days_mean", "pending_cases_end", "bribed_passages",
                 "escapes", "escapes_across_border", "tip_seizures", "recruits",
                 "couriers_active_end", "couriers_detained_end", "couriers_imprisoned_end",
@@ -439,9 +442,11 @@ def headline_metrics(runs: pd.DataFrame, commodities: Iterable[str] = ()) -> lis
 
 def key_metrics(metrics: Iterable[str], commodities: Iterable[str]) -> list[str]:
     """The few metrics a planner reads first (those present in ``metrics``)."""
+    metrics = list(metrics)
     wanted = ([f"{m}_{c}" for c in commodities for m in ("seized", "delivered")]
               + [REVENUE, "arrests", "convictions", "pending_cases_end", "participation_end",
-                 "trust_end", "armed_group_revenue_usd"])
+                 "trust_end", ARMED]
+              + [m for m in metrics if m.startswith(f"{ARMED}.")])  # revenue per group
     have = set(metrics)
     return [m for m in wanted if m in have]
 
@@ -1057,6 +1062,19 @@ def timeseries_bands(sweep: Sweep, policies: Iterable[str],
 # --------------------------------------------------------------------------- package text
 
 
+def scenario_of(sweep: Sweep) -> dict:
+    """The ``scenario`` section of the first readable ``config.yaml`` of the sweep's runs
+    (a plain dict; empty if none can be read)."""
+    for run_dir in sweep.runs[RUN_DIR]:
+        try:
+            data = yaml.safe_load((sweep.run_path(run_dir) / runfiles.CONFIG).read_text())
+        except (OSError, yaml.YAMLError):
+            continue
+        if isinstance(data, dict) and isinstance(data.get("scenario"), dict):
+            return data["scenario"]
+    return {}
+
+
 def package_description(sweep: Sweep, policy: str) -> dict:
     """What a package contains, from the ``config.yaml`` of one of its runs.
 
@@ -1066,8 +1084,8 @@ def package_description(sweep: Sweep, policy: str) -> dict:
         ``name``, ``description`` (str, may be empty) and ``policies``: a list of dicts with
         ``name, lever, countries, start, end, cost_usd_per_year, cost_basis, params`` (keys
         missing from the config are absent; country groups resolved to their members, and
-        the yearly cost the runs recorded for the policy when they did). Falls back to the summary's ``config.policy.*``
-        columns when no ``config.yaml`` can be read.
+        the yearly cost the runs recorded for the policy when they did). Falls back to the
+        summary's ``config.policy.*`` columns when no ``config.yaml`` can be read.
     """
     runs = sweep.runs[sweep.runs[POLICY] == policy]
     package, groups = None, {}

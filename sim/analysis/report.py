@@ -24,6 +24,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.colors import LogNorm, Normalize  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
+from matplotlib.patches import Patch  # noqa: E402
 
 from sim.analysis.compare import POLICY, RUN_DIR, Comparison, FlowComparison, Sweep  # noqa: E402
 from sim.analysis.html import CSS, img_tag, md_table  # noqa: E402
@@ -259,7 +260,8 @@ def _map_extent(raster) -> tuple[float, float, float, float]:
 
 
 def plot_flow_maps(flows: FlowComparison, comparison: Comparison, region,
-                   path: str | os.PathLike, days: int | None = None) -> Path:
+                   path: str | os.PathLike, days: int | None = None,
+                   zones: list[dict] | None = None) -> Path:
     """Where routes moved: rows = commodities; baseline | package | difference maps.
 
     Parameters
@@ -275,6 +277,9 @@ def plot_flow_maps(flows: FlowComparison, comparison: Comparison, region,
         PNG to write.
     days : int, optional
         Simulated days, for the title.
+    zones : list of dict, optional
+        Armed-group zones to outline (:func:`sim.plotting.zone_circles`), at their
+        configured size.
 
     Notes
     -----
@@ -282,7 +287,7 @@ def plot_flow_maps(flows: FlowComparison, comparison: Comparison, region,
     cell over the run, mean over seeds). The difference uses a diverging scale centred on 0
     with symmetric limits ±max|difference|; cells with no flow under either are left blank.
     """
-    from sim.plotting import draw_base
+    from sim.plotting import draw_base, draw_zones
 
     raster = flows.raster
     commodities = raster.commodities
@@ -308,6 +313,7 @@ def plot_flow_maps(flows: FlowComparison, comparison: Comparison, region,
             if region is not None:
                 draw_base(ax, region, labels=False)
                 _draw_places(ax, region, codes=col == 0)
+                zone_handles = draw_zones(ax, zones or [], labels=False)
             else:
                 ax.set_facecolor("#eeeeee")
             ax.set_xlim(lon0, lon1)
@@ -359,8 +365,10 @@ def plot_flow_maps(flows: FlowComparison, comparison: Comparison, region,
         symbols = [Line2D([], [], ls="", marker=m, mfc="none", mec="black", ms=s, label=t)
                    for m, s, t in (("^", 5, "official crossing"), ("s", 4, "port"),
                                    ("D", 4, "exit"))]
-        fig.legend(handles=symbols, loc="outside lower center", ncol=3, fontsize=8.5,
-                   frameon=False)
+        symbols.insert(0, Patch(color="#b0b0b0", label="corridor (road) cells"))
+        symbols += zone_handles  # armed-group zones, at their configured size
+        fig.legend(handles=symbols, loc="outside lower center", ncol=min(len(symbols), 4),
+                   fontsize=8.5, frameon=False)
     for ax in axes[-1]:
         ax.set_xlabel("longitude (°E)", fontsize=8)
     for ax in axes[:, 0]:

@@ -30,8 +30,7 @@ _SALT_DETECT = np.uint64(SALT_DETECT)
 
 @njit(cache=True)
 def detect_couriers(movers, path, n_hops, base_seed, p_detect, bribe_prob, escape_prob,
-                    load, commodity, armed, flow, stamp, day, armed_flow, outcome, stop_hop,
-                    n_bribes, bribe_cell):
+                    load, commodity, flow, stamp, day, outcome, stop_hop, n_bribes, bribe_cell):
     """Resolve detection along today's paths and accumulate flow.
 
     Parameters
@@ -51,8 +50,6 @@ def detect_couriers(movers, path, n_hops, base_seed, p_detect, bribe_prob, escap
         Quantity carried (commodity unit).
     commodity : int32 (n_couriers,)
         Commodity index of every courier.
-    armed : float64 (n_cells,)
-        Armed-group presence per cell (0-1).
     flow : float64 (n_commodities, n_cells), in/out
         Quantity that passed through each cell; incremented.
     stamp : int64 (n_cells,), in/out
@@ -60,8 +57,6 @@ def detect_couriers(movers, path, n_hops, base_seed, p_detect, bribe_prob, escap
         is returned).
     day : int
         Today.
-    armed_flow : float64 (n_commodities,), out
-        Sum over today's passages of load x armed-group presence, per commodity.
     outcome : int8 (m,), out
         ``PASSED``, ``SEIZED`` or ``ESCAPED``.
     stop_hop : int32 (m,), out
@@ -81,7 +76,6 @@ def detect_couriers(movers, path, n_hops, base_seed, p_detect, bribe_prob, escap
     About 3-5 ns per cell entered.
     """
     entered = 0
-    armed_flow[:] = 0.0
     for j in range(movers.shape[0]):
         i = movers[j]
         state = slot_seed(base_seed, i) ^ _SALT_DETECT
@@ -94,7 +88,6 @@ def detect_couriers(movers, path, n_hops, base_seed, p_detect, bribe_prob, escap
         for h in range(n_hops[j]):
             c = path[j, h]
             flow[com, c] += q
-            armed_flow[com] += q * armed[c]
             if stamp[c] != day:
                 stamp[c] = day
                 entered += 1
@@ -120,11 +113,10 @@ def detect_couriers(movers, path, n_hops, base_seed, p_detect, bribe_prob, escap
 
 
 def detect_couriers_py(movers, path, n_hops, base_seed, p_detect, bribe_prob, escape_prob,
-                       load, commodity, armed, flow, stamp, day, armed_flow, outcome, stop_hop,
-                       n_bribes, bribe_cell):
+                       load, commodity, flow, stamp, day, outcome, stop_hop, n_bribes,
+                       bribe_cell):
     """Plain-Python twin of :func:`detect_couriers`."""
     entered = 0
-    armed_flow[:] = 0.0
     for j in range(len(movers)):
         i = int(movers[j])
         state = slot_seed_py(base_seed, i) ^ SALT_DETECT
@@ -137,7 +129,6 @@ def detect_couriers_py(movers, path, n_hops, base_seed, p_detect, bribe_prob, es
         for h in range(int(n_hops[j])):
             c = int(path[j, h])
             flow[com, c] += q
-            armed_flow[com] += q * float(armed[c])
             if stamp[c] != day:
                 stamp[c] = day
                 entered += 1

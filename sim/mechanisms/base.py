@@ -43,6 +43,8 @@ INTAKE = 57.0
 """Arrests open court cases."""
 RESOLVE = 58.0
 """Arrested couriers are detained; loads are delivered."""
+ARMED = 60.0
+"""Armed groups take their tolls and site taxes; their strength and zones follow revenue."""
 LEADERS = 65.0
 """Arrests may lead task forces to organisation leaders."""
 COURTS = 70.0

@@ -185,6 +185,7 @@ class Couriers(Mechanism):
         go = self.model.kernels.dispatch_couriers(c.state, c.timer, c.org, cap)
         # one draw from the trips stream every day, even with nobody leaving
         normals = slot_normals(self.stream("trips"), go)
+        day.dispatched = go
         if len(go) == 0:
             return
         med = w.commodity_table["load_median"][c.commodity[go]]

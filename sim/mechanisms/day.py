@@ -49,6 +49,8 @@ class Day:
     ----------
     t : int
         The day (days are numbered from 1).
+    dispatched : int64
+        Couriers who loaded up at a source today (couriers: dispatch).
     movers : int64 (m,)
         Courier slots that travelled today (couriers: move).
     path : int32 (m, max_hops)
@@ -64,8 +66,6 @@ class Day:
         :func:`sim.kernels.detection.detect_couriers`).
     route_cells : int
         Cells entered by any loaded courier today (enforcement: detect).
-    armed_flow : float64 (n_commodities,)
-        Sum over today's passages of load x armed-group presence (enforcement: detect).
     seized : int64
         Couriers arrested today, their loads seized (enforcement: outcomes).
     delivered : int64
@@ -81,6 +81,7 @@ class Day:
     """
 
     t: int
+    dispatched: np.ndarray = field(default_factory=_ints)
     movers: np.ndarray = field(default_factory=_ints)
     path: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.int32))
     n_hops: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
@@ -91,7 +92,6 @@ class Day:
     n_bribes: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
     bribe_cell: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
     route_cells: int = 0
-    armed_flow: np.ndarray = field(default_factory=lambda: np.zeros(0))
     seized: np.ndarray = field(default_factory=_ints)
     delivered: np.ndarray = field(default_factory=_ints)
     fees: np.ndarray = field(default_factory=lambda: np.zeros(0))

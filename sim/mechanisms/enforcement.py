@@ -300,11 +300,10 @@ class Enforcement(Mechanism):
         day.stop_hop = np.zeros(m, np.int32)
         day.n_bribes = np.zeros(m, np.int32)
         day.bribe_cell = np.zeros(m, np.int32)
-        day.armed_flow = np.zeros(len(w.commodities))
         day.route_cells = self.model.kernels.detect_couriers(
             day.movers, day.path, day.n_hops, base, self.p_detect, self.bribe_prob,
-            self.escape, c.load, c.commodity, w.armed, couriers.flow, couriers.flow_stamp,
-            day.t, day.armed_flow, day.outcome, day.stop_hop, day.n_bribes, day.bribe_cell)
+            self.escape, c.load, c.commodity, couriers.flow, couriers.flow_stamp, day.t,
+            day.outcome, day.stop_hop, day.n_bribes, day.bribe_cell)
 
     @phase(OUTCOMES)
     def outcomes(self, day) -> None:

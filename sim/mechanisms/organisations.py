@@ -181,7 +181,7 @@ class Organisations(Mechanism):
         bribed = bribe_prob * m.bribe_share * value
         cost = (com.value_of_time_usd_per_hour * hours
                 + m.risk_aversion * p * (caught + bribed)
-                + m.armed_toll_share * cut(w.armed) * value)
+                + cut(self.model.mechanisms["armed_groups"].toll_layer) * value)
         # a small floor keeps every step strictly costly (routes always go downhill)
         cost = cost + 1e-6 * (1.0 + value) * hours
         return np.where(cut(w.land), cost, np.inf)

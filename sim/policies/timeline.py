@@ -125,7 +125,8 @@ class LeverSet(TimedChange):
     where : list, optional
         What to set, by the lever's index kind: ISO3 codes (or country groups) for country
         levers, ``[a, b]`` ISO3 pairs for country-pair levers, community names,
-        ``[ISO3 or group, commodity]`` pairs, or flat indices for cell and unit levers.
+        ``[ISO3 or group, commodity]`` pairs, armed-group keys, or flat indices for cell and
+        unit levers.
         Default: every entry.
     start : int
         First day in force.
@@ -227,6 +228,13 @@ def _resolve_where(world: World, lever: str, where: list | None):
                                   f"commodity: {', '.join(names)}")
         return (np.array([country(a, i) for i, (a, _) in enumerate(pairs)], np.int64),
                 np.array([names.index(c) for _, c in pairs], np.int64))
+    if kind == "group":
+        names = list(world.armed.names)
+        for i, name in enumerate(where):
+            if name not in names:
+                raise ConfigError(f"change.where[{i}] = {name!r} is not allowed: must be an "
+                                  f"armed group of the scenario: {', '.join(names) or 'none'}")
+        return (np.array([names.index(n) for n in where], np.int64),)
     size = world.n_cells if kind == "cell" else len(world.units.kind)
     idx = np.asarray(where)
     if idx.dtype.kind not in "iu" or (idx < 0).any() or (idx >= size).any():

@@ -91,8 +91,6 @@ class RegionGrid:
         True on cells of a road or trade corridor.
     border : numpy.ndarray of bool, shape (ny, nx)
         True on land cells with an 8-neighbour in a different (land) country.
-    armed_group : numpy.ndarray of float32, shape (ny, nx)
-        Armed-group presence in [0, 1] (0 = none).
     crossings : tuple of Crossing
         Official crossings, snapped to the border.
     sites : tuple of Site
@@ -117,7 +115,6 @@ class RegionGrid:
     country: np.ndarray
     corridor: np.ndarray
     border: np.ndarray
-    armed_group: np.ndarray
     crossings: tuple[Crossing, ...]
     sites: tuple[Site, ...]
     outlines: dict = field(default_factory=dict, compare=False, repr=False)

@@ -2,7 +2,7 @@
 
 The description is the dict written by ``tools/build_regions.py`` (see ``data/*.json``):
 ``name``, ``bbox``, ``core``, ``countries`` (``iso3``, ``name``, ``rings``), ``places``,
-``crossings``, ``corridors``, ``armed_zones`` and ``attribution``. Only numpy and
+``crossings``, ``corridors`` and ``attribution``. Only numpy and
 ``matplotlib.path`` are used, so building needs no GIS library.
 """
 
@@ -143,8 +143,7 @@ def rasterize(data: dict, cell_km: float) -> RegionGrid:
                                   c["lat"], c["lon"]))
 
     corridor = _corridors(data, country, sites, crossings, cell_km)
-    armed = _armed_group(data, grid_lon, grid_lat)
-    layers = dict(country=country, corridor=corridor, border=border, armed_group=armed,
+    layers = dict(country=country, corridor=corridor, border=border,
                   core=np.array([iso in data["core"] for iso in isos], dtype=bool))
     for arr in [*layers.values(), *(r for rings in outlines.values() for r in rings)]:
         arr.flags.writeable = False
@@ -202,22 +201,6 @@ def _dist2_km(lon, lat, lon0: float, lat0: float):
     dx = (lon - lon0) * KM_PER_DEG_LON_EQUATOR * coslat
     dy = (lat - lat0) * KM_PER_DEG_LAT
     return dx * dx + dy * dy
-
-
-def _armed_group(data: dict, grid_lon: np.ndarray, grid_lat: np.ndarray) -> np.ndarray:
-    """Max over zones of ``intensity * min(1, 2 (1 - d / radius_km))``, 0 beyond the radius.
-
-    Full intensity within half the radius, fading linearly to 0 at the radius.
-    """
-    where = {p["name"]: (p["lon"], p["lat"]) for p in [*data["places"], *data["crossings"]]}
-    armed = np.zeros(grid_lon.shape, dtype=np.float32)
-    for z in data["armed_zones"]:
-        if z["centre"] not in where:
-            raise RegionError(f"armed zone {z['name']!r}: unknown centre {z['centre']!r}")
-        d = np.sqrt(_dist2_km(grid_lon, grid_lat, *where[z["centre"]]))
-        value = z["intensity"] * np.clip(2.0 * (1.0 - d / z["radius_km"]), 0.0, 1.0)
-        np.maximum(armed, value.astype(np.float32), out=armed)
-    return armed
 
 
 def _corridors(data, country, sites, crossings, cell_km) -> np.ndarray:

@@ -58,10 +58,6 @@ _TOY = {
         {"name": "North road", "places": ["Alport", "Alden", "North Post", "North Gate"]},
         {"name": "Mine road", "places": ["Borton", "Bram", "Ridge Pass", "East Gate"]},
     ],
-    "armed_zones": [
-        {"name": "Ridge band", "centre": "Bram", "radius_km": 80.0, "intensity": 0.8,
-         "source": "fictitious"},
-    ],
     "attribution": "Fictitious synthetic region for tests and teaching; no real geography.",
 }
 
