@@ -253,8 +253,9 @@ def _time_kernels(kernels, x) -> float:
     kernels.move_couriers(x.movers, cell, x.org, np.uint64(x.move_base), x.succ, x.succ_hours,
                           x.p_first, float(x.hours_per_day), path, n_hops, arrived)
     kernels.detect_couriers(x.movers, path, n_hops, np.uint64(x.detect_base), x.p_detect,
-                            x.bribe_prob, x.escape_prob, x.load, x.commodity, flow, stamp, 1,
-                            *outs)
+                            x.bribe_prob, x.escape_prob, x.load, x.commodity,
+                            np.zeros(len(x.p_detect), np.int16),
+                            np.ones((1, x.n_commodities)), flow, stamp, 1, *outs)
     return time.perf_counter() - t0
 
 

@@ -68,6 +68,23 @@ class CommodityConfig:
 
 
 @dataclass(frozen=True)
+class MultiMarketConfig:
+    """Organisations that trade several commodities and move effort between them."""
+
+    shares: dict[str, float] = spec(0, 1, doc="initial share of the organisation's couriers "
+                                              "per commodity (sums to 1)")
+    organisations: int = spec(1, 10_000, doc="organisations of this kind")
+    couriers_per_organisation: int = spec(1, 1_000_000, doc="target couriers per organisation, "
+                                                             "all its commodities together")
+
+    def check(self, path: str) -> None:
+        """At least two commodities; shares sum to 1."""
+        if len(self.shares) < 2 or abs(sum(self.shares.values()) - 1.0) > 1e-9:
+            raise ConfigError(f"{join_path(path, 'shares')} = {self.shares!r} is not allowed: "
+                              f"must give at least two commodities with shares summing to 1")
+
+
+@dataclass(frozen=True)
 class ArmedZoneConfig:
     """One zone of an armed group: a disc around a place of the region (or a point)."""
 
@@ -120,6 +137,8 @@ class ScenarioConfig:
                                            doc="people per settlement who could be recruited")
     countries: dict[str, CountryConfig] = spec(doc="per core country (ISO3) parameters")
     commodities: dict[str, CommodityConfig] = spec(doc="commodities by name")
+    multi_market: dict[str, MultiMarketConfig] = spec(
+        default={}, empty=True, doc="organisations that trade several commodities, by name")
     armed_groups: dict[str, ArmedGroupConfig] = spec(
         default={}, empty=True, doc="named armed groups (agents) that tax flows in their zones")
     country_groups: dict[str, list[str]] = spec(
@@ -129,7 +148,14 @@ class ScenarioConfig:
 
     def check(self, path: str) -> None:
         """Group names are lower-case names other than 'all'; members are core countries,
-        listed once."""
+        listed once; multi-market organisations trade the scenario's commodities."""
+        for name, mm in self.multi_market.items():
+            for com in mm.shares:
+                if com not in self.commodities:
+                    raise ConfigError(
+                        f"{join_path(path, 'multi_market')}.{name}.shares.{com} is not "
+                        f"allowed: must be a commodity of the scenario: "
+                        f"{', '.join(self.commodities)}")
         where = join_path(path, "country_groups")
         for name, members in self.country_groups.items():
             if name == ALL_COUNTRIES or not name.isidentifier() or name != name.lower():
@@ -241,6 +267,16 @@ class MechanismConfig:
     sentence_fraction: float = spec(0, 1, doc="mean sentence as share of the maximum penalty")
     sentence_spread: float = spec(0, 2, doc="sentences are uniform on mean x [1 - s/2, 1 + s/2)")
     # organisations and armed groups
+    # markets
+    market_margin_elasticity: float = spec(0, 10, doc="couriers on the road follow "
+                                                      "(price gap / configured price gap)^e, "
+                                                      "at most 1: a market closes when its "
+                                                      "margin does")
+    market_elasticity: float = spec(0, 10, doc="how strongly a multi-market organisation's "
+                                               "effort follows each commodity's profit "
+                                               "relative to the start")
+    market_adjust_days: float = spec(1, 36_500, unit="days",
+                                     doc="time constant of effort moving between markets")
     leaders_per_organisation: int = spec(1, 1000)
     capacity_leader_exponent: float = spec(0, 5, doc="an organisation's courier capacity "
                                            "scales with (leaders left / leaders)^exponent")
@@ -472,7 +508,8 @@ def replace(config: ModelConfig, **dotted: Any) -> ModelConfig:
 
 __all__ = [
     "ALL_COUNTRIES", "ArmedGroupConfig", "ArmedZoneConfig", "COMMODITY_KINDS", "CommodityConfig",
-    "ConfigError", "CountryConfig", "MechanismConfig", "ModelConfig", "PolicyConfig",
+    "ConfigError", "CountryConfig", "MechanismConfig", "ModelConfig", "MultiMarketConfig",
+    "PolicyConfig",
     "PolicyPackageConfig", "ScenarioConfig", "available", "check_policy", "config_dict",
     "field_specs", "flatten", "from_dict", "make_config", "read_policy", "replace", "set_dotted",
     "to_dict",

@@ -28,6 +28,7 @@ INDEX_KINDS = {
     "community": "community index (K,)",
     "country_commodity": "country index x commodity index (C, n_commodities)",
     "group": "armed-group index (G,)",
+    "commodity": "commodity index (n_commodities,)",
 }
 """How the arrays of :class:`Levers` are indexed."""
 
@@ -73,6 +74,16 @@ class Levers:
     leader_hit_prob: np.ndarray = _lever(
         "country_commodity", "float64: P(an arrest in country a of a courier of commodity c "
                              "leads a vetted unit to a leader of the courier's organisation)")
+    detection_focus: np.ndarray = _lever(
+        "country_commodity", "float64: multiplier of the detection hazard for couriers of "
+                             "commodity c in country a (1 = none; e.g. drug-detection units)")
+    supply: np.ndarray = _lever(
+        "commodity", "float64: multiplier of the loads available to organisations per "
+                     "commodity (1 = as configured; e.g. 0.05 after a harvest ban)")
+    value_at_source: np.ndarray = _lever(
+        "commodity", "float64: price paid where loads are picked up (USD/unit)")
+    value_at_destination: np.ndarray = _lever(
+        "commodity", "float64: price received at destinations (USD/unit)")
     armed_presence: np.ndarray = _lever(
         "group", "float64: multiplier of an armed group's presence in its zones (1 = as "
                  "configured; e.g. 0.5 after a military operation)")

@@ -49,7 +49,8 @@ class Metric:
         Column name; ``{c}`` for per-commodity metrics.
     kind : str
         ``"flow"`` (per commodity, per day), ``"daily"`` (per day), ``"state"`` (level),
-        ``"group"`` (per armed group, per day) or ``"group_state"`` (per armed group, level).
+        ``"commodity_state"`` (per commodity, level), ``"group"`` (per armed group, per day)
+        or ``"group_state"`` (per armed group, level).
     unit : str
         Unit; ``{unit}`` stands for the commodity's unit.
     label : str
@@ -97,7 +98,8 @@ class Statistic:
 METRICS: dict[str, Metric] = {}
 """Every time-series metric, in column order."""
 
-KINDS = {"flow": "c", "daily": None, "state": None, "group": "group", "group_state": "group"}
+KINDS = {"flow": "c", "daily": None, "state": None, "commodity_state": "c", "group": "group",
+         "group_state": "group"}
 """Metric kinds and the placeholder each expands over (None: one column)."""
 
 STATISTICS: dict[str, Statistic] = {}
@@ -213,7 +215,13 @@ _m("route_cells", "state", "cells", "cells used by routes per day",
    "cells crossed by any loaded courier today", MEAN)
 _m("leaders", "state", "people", "organisation leaders", "organisation leaders in place", END)
 _m("organisation_capacity", "state", "couriers", "organisation capacity",
-   "couriers the organisations can run with their leaders", END)
+   "couriers the organisations can run with their leaders, effort shares, profits and supply",
+   END)
+_m("viability_{c}", "commodity_state", "share", "{c} market viability",
+   "share of capacity organisations run in this market given its expected profit "
+   "(capacity-weighted mean over its desks)", MEAN)
+_m("multi_market_share_{c}", "commodity_state", "share", "{c} share of multi-market effort",
+   "share of the multi-market organisations' couriers working this commodity", MEAN)
 del _m
 
 
@@ -510,7 +518,8 @@ SUMMARY_BLOCKS: list[tuple[str, ...]] = [
      "couriers_active_end", "couriers_detained_end", "couriers_imprisoned_end",
      "participation_end", "trust_end", "tip_rate_end", "leaders_end",
      "organisation_capacity_end", "route_cells_mean"),
-    ("informal_share_{c}", "route_cells_{c}", "spread_km_{c}", "armed_revenue_{c}"),
+    ("informal_share_{c}", "route_cells_{c}", "spread_km_{c}", "armed_revenue_{c}",
+     "viability_{c}_mean", "multi_market_share_{c}_mean"),
     ("armed_group_revenue_usd.{group}", "armed_strength.{group}_end"),
     ("flow_share.{iso}",),
     ("crossing_share.{crossing}",),

@@ -32,16 +32,25 @@ PATROL = 1
 
 @dataclass(frozen=True)
 class OrganisationLayout:
-    """Where the organisations work (one row per organisation, fixed for the run).
+    """Where the organisations work, fixed for the run: one row per *desk*, an
+    organisation's trade in one commodity from one source. A single-market organisation
+    has one desk; a multi-market organisation (``scenario.multi_market``) one per
+    commodity it trades, sharing its couriers and leaders.
 
     Attributes
     ----------
-    commodity : int64 (n_orgs,) — commodity index.
-    source : int32 (n_orgs,) — flat cell where couriers pick up loads.
-    country : int64 (n_orgs,) — country index of the source (the home base).
-    base_capacity : int64 (n_orgs,) — target couriers with all leaders in place.
-    targets : tuple of int64 arrays — destination cells of each organisation.
-    catchment : float64 (n_orgs, K) — recruitment weight of each community.
+    commodity : int64 (n_desks,) — commodity index.
+    source : int32 (n_desks,) — flat cell where couriers pick up loads.
+    country : int64 (n_desks,) — country index of the source (the home base).
+    base_capacity : int64 (n_desks,) — target couriers with all leaders in place, at the
+        initial effort share.
+    targets : tuple of int64 arrays — destination cells of each desk.
+    catchment : float64 (n_desks, K) — recruitment weight of each community.
+    network : int64 (n_desks,) — the organisation the desk belongs to.
+    share0 : float64 (n_desks,) — initial share of its organisation's couriers (1 for a
+        single-market organisation).
+    network_capacity : int64 (n_organisations,) — target couriers of each organisation.
+    multi : bool (n_organisations,) — organisations with more than one desk.
     """
 
     commodity: np.ndarray
@@ -50,11 +59,20 @@ class OrganisationLayout:
     base_capacity: np.ndarray
     targets: tuple[np.ndarray, ...]
     catchment: np.ndarray
+    network: np.ndarray
+    share0: np.ndarray
+    network_capacity: np.ndarray
+    multi: np.ndarray
 
     @property
     def n(self) -> int:
-        """Number of organisations."""
+        """Number of desks (rows)."""
         return int(self.commodity.shape[0])
+
+    @property
+    def n_organisations(self) -> int:
+        """Number of organisations."""
+        return int(self.network_capacity.shape[0])
 
 
 @dataclass(frozen=True)
@@ -300,17 +318,37 @@ class World:
     # ------------------------------------------------------------------ organisations
 
     def _build_organisations(self, config: ModelConfig) -> None:
+        """Single-market organisations per commodity, then the multi-market ones; sources
+        are taken round-robin from the commodity's list, continuing across both kinds."""
         reg, m = self.region, config.model
         commodity, source, country, capacity, targets = [], [], [], [], []
+        network, share0, network_capacity = [], [], []
+        dest = {ci: np.unique([reg.site(d).cell for d in com.destinations]).astype(np.int64)
+                for ci, com in enumerate(self.commodities)}
+        used = dict.fromkeys(range(len(self.commodities)), 0)
+
+        def desk(ci: int, couriers: int, share: float) -> None:
+            com = self.commodities[ci]
+            src = reg.site(com.sources[used[ci] % len(com.sources)])
+            used[ci] += 1
+            commodity.append(ci)
+            source.append(src.cell)
+            country.append(reg.country_index(src.country))
+            capacity.append(int(round(couriers * share)))
+            targets.append(dest[ci])
+            network.append(len(network_capacity))
+            share0.append(share)
+
         for ci, com in enumerate(self.commodities):
-            dest = np.unique([reg.site(d).cell for d in com.destinations]).astype(np.int64)
-            for j in range(com.organisations):
-                src = reg.site(com.sources[j % len(com.sources)])
-                commodity.append(ci)
-                source.append(src.cell)
-                country.append(reg.country_index(src.country))
-                capacity.append(com.couriers_per_organisation)
-                targets.append(dest)
+            for _ in range(com.organisations):
+                desk(ci, com.couriers_per_organisation, 1.0)
+                network_capacity.append(com.couriers_per_organisation)
+        names = list(self.commodity_names)
+        for mm in config.scenario.multi_market.values():
+            for _ in range(mm.organisations):
+                for com_name, share in mm.shares.items():
+                    desk(names.index(com_name), mm.couriers_per_organisation, share)
+                network_capacity.append(mm.couriers_per_organisation)
         # recruitment catchment: communities of the source country, nearer ones weighted up
         lon, lat = reg.cell_center(self.community_cell)
         catchment = np.zeros((len(source), self.n_communities))
@@ -322,10 +360,14 @@ class World:
             if not same.any():  # source in a context country: recruit from the nearest core
                 same = d_km <= d_km.min() + 1e-9
             catchment[o] = np.where(same, w, 0.0)
+        network = np.asarray(network, np.int64)
+        desks = np.bincount(network, minlength=len(network_capacity))
         self.organisations = OrganisationLayout(
             commodity=np.asarray(commodity, np.int64), source=np.asarray(source, np.int32),
             country=np.asarray(country, np.int64), base_capacity=np.asarray(capacity, np.int64),
-            targets=tuple(targets), catchment=catchment)
+            targets=tuple(targets), catchment=catchment, network=network,
+            share0=np.asarray(share0, float),
+            network_capacity=np.asarray(network_capacity, np.int64), multi=desks > 1)
 
     # ------------------------------------------------------------------ armed groups
 
@@ -396,7 +438,11 @@ class World:
             livelihood=self.community_livelihood.copy(),
             trust_target=self.community_trust.copy(),
             leader_hit_prob=np.zeros((c, len(self.commodities))),
-            armed_presence=np.ones(self.armed.n), **per_country,
+            armed_presence=np.ones(self.armed.n), supply=np.ones(len(self.commodities)),
+            detection_focus=np.ones((c, len(self.commodities))),
+            value_at_source=self.commodity_table["value_at_source_usd"].astype(float),
+            value_at_destination=self.commodity_table["value_at_destination_usd"].astype(float),
+            **per_country,
         ).frozen()
 
 

@@ -244,15 +244,20 @@ def test_move_couriers_respects_budget_and_stays_in_bounds():
     assert arrived.any() and not arrived.all()
 
 
-def run_detect(k, w, path, n_hops, p_det, bribe, escape, load, commodity, core=None):
-    """Detection with per-passage probability ``p_det`` (0 outside ``core`` cells)."""
+def run_detect(k, w, path, n_hops, p_det, bribe, escape, load, commodity, core=None,
+               country=None, focus=None):
+    """Detection with per-passage probability ``p_det`` (0 outside ``core`` cells), raised
+    by ``focus[country, commodity]`` (default: one country, no focus)."""
     m, n = len(w["movers"]), w["n"]
     p_det = np.where(np.ones(n, bool) if core is None else core, p_det, 0.0)
+    country = np.zeros(n, np.int16) if country is None else country
+    focus = np.ones((1, 2)) if focus is None else focus
     flow, stamp = np.zeros((2, n)), np.zeros(n, np.int64)
     outs = [np.zeros(m, np.int8), np.zeros(m, np.int32), np.zeros(m, np.int32),
             np.zeros(m, np.int32)]
     entered = k.detect_couriers(w["movers"], path, n_hops, w["seeds"], p_det, bribe,
-                                escape, load, commodity, flow, stamp, 1, *outs)
+                                escape, load, commodity, country, focus, flow, stamp, 1,
+                                *outs)
     return (flow, *outs, entered, stamp)
 
 
@@ -267,8 +272,12 @@ def test_detect_couriers_twins_equal(seed, n):
     load = rng.lognormal(3, 1, n)
     commodity = rng.integers(0, 2, n).astype(np.int32)
     core = rng.random(w["n"]) < 0.8
-    a = run_detect(NB, w, path, n_hops, p_det, bribe, escape, load, commodity, core)
-    b = run_detect(PY, w, path, n_hops, p_det, bribe, escape, load, commodity, core)
+    country = rng.integers(-1, 3, w["n"]).astype(np.int16)
+    focus = np.where(rng.random((3, 2)) < 0.5, 1.0, rng.uniform(0.2, 5.0, (3, 2)))
+    a = run_detect(NB, w, path, n_hops, p_det, bribe, escape, load, commodity, core, country,
+                   focus)
+    b = run_detect(PY, w, path, n_hops, p_det, bribe, escape, load, commodity, core, country,
+                   focus)
     for x, y in zip(a, b, strict=False):
         np.testing.assert_array_equal(x, y)
 
@@ -296,6 +305,14 @@ def test_detection_extremes():
     flow, outcome, *_ = run_detect(NB, w, path, n_hops, ones, zeros, zeros, load, com,
                                    core=np.zeros(w["n"], bool))
     assert (outcome == PASSED).all() and flow.sum() == pytest.approx(2.0 * n_hops.sum())
+    # a focus on a commodity raises its detection hazard: p = 1 - (1 - p0) ** focus
+    half = np.full(w["n"], 0.5)
+    _, outcome, *_ = run_detect(NB, w, path, n_hops, half, zeros, zeros, load, com,
+                                focus=np.array([[1e6, 1.0]]))
+    assert (outcome[moved] == SEIZED).all()
+    _, outcome, *_ = run_detect(NB, w, path, n_hops, ones, zeros, zeros, load, com,
+                                focus=np.array([[0.0, 1.0]]))
+    assert (outcome == PASSED).all()  # no detection at all under focus 0
 
 
 def patrol_world(seed, n_patrols, ny=10, nx=12, n_countries=3, n_rows=2):

@@ -1,7 +1,8 @@
 """Detection kernel: units detect couriers along the cells they entered today.
 
 For each cell a courier entered, in order, a detection happens with probability
-``p_detect[cell]``; a detecting unit then accepts a bribe with ``bribe_prob[cell]``
+``p_detect[cell]`` (raised to ``1 - (1 - p) ** focus`` where units focus on the courier's
+commodity in that country); a detecting unit then accepts a bribe with ``bribe_prob[cell]``
 (the courier passes on), or else the courier escapes with ``escape_prob[cell]`` (it
 stops for the day and keeps its load) or is arrested and its load seized. Flow (load
 passing through each cell) is accumulated up to where the courier stopped.
@@ -30,7 +31,8 @@ _SALT_DETECT = np.uint64(SALT_DETECT)
 
 @njit(cache=True)
 def detect_couriers(movers, path, n_hops, base_seed, p_detect, bribe_prob, escape_prob,
-                    load, commodity, flow, stamp, day, outcome, stop_hop, n_bribes, bribe_cell):
+                    load, commodity, country, focus, flow, stamp, day, outcome, stop_hop,
+                    n_bribes, bribe_cell):
     """Resolve detection along today's paths and accumulate flow.
 
     Parameters
@@ -50,6 +52,11 @@ def detect_couriers(movers, path, n_hops, base_seed, p_detect, bribe_prob, escap
         Quantity carried (commodity unit).
     commodity : int32 (n_couriers,)
         Commodity index of every courier.
+    country : int16 (n_cells,)
+        Country index of every cell (-1 = sea).
+    focus : float64 (n_countries, n_commodities)
+        Detection focus: the hazard of a passage is multiplied by ``focus[country,
+        commodity]`` (1 = no focus).
     flow : float64 (n_commodities, n_cells), in/out
         Quantity that passed through each cell; incremented.
     stamp : int64 (n_cells,), in/out
@@ -94,6 +101,9 @@ def detect_couriers(movers, path, n_hops, base_seed, p_detect, bribe_prob, escap
             p = p_detect[c]
             if p <= 0.0:
                 continue
+            k = country[c]
+            if k >= 0 and focus[k, com] != 1.0:
+                p = 1.0 - (1.0 - p) ** focus[k, com]
             state, u = next_uniform(state)
             if u >= p:
                 continue
@@ -113,8 +123,8 @@ def detect_couriers(movers, path, n_hops, base_seed, p_detect, bribe_prob, escap
 
 
 def detect_couriers_py(movers, path, n_hops, base_seed, p_detect, bribe_prob, escape_prob,
-                       load, commodity, flow, stamp, day, outcome, stop_hop, n_bribes,
-                       bribe_cell):
+                       load, commodity, country, focus, flow, stamp, day, outcome, stop_hop,
+                       n_bribes, bribe_cell):
     """Plain-Python twin of :func:`detect_couriers`."""
     entered = 0
     for j in range(len(movers)):
@@ -135,6 +145,9 @@ def detect_couriers_py(movers, path, n_hops, base_seed, p_detect, bribe_prob, es
             p = float(p_detect[c])
             if p <= 0.0:
                 continue
+            k = int(country[c])
+            if k >= 0 and float(focus[k, com]) != 1.0:
+                p = 1.0 - (1.0 - p) ** float(focus[k, com])
             state, u = next_uniform_py(state)
             if u >= p:
                 continue

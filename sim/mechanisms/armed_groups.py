@@ -6,7 +6,8 @@ lever ``armed_presence``, at most 1) within half a zone's radius, fading linearl
 the radius (the largest over its zones). Every load
 passing through a cell pays the group ``toll_share`` of its value at source times the
 group's presence there; a mineral load picked up at a source site where the group's
-presence is at least ``armed_control_threshold`` pays it ``site_tax_share`` of its value.
+presence is at least ``armed_control_threshold`` pays it ``site_tax_share`` of its value (a
+tax on production, borne by the miners: it is inside the price traders pay at the site).
 Organisations expect the tolls when they plan routes (:meth:`Organisations.route_cost`
 reads :attr:`ArmedGroups.toll_layer`).
 
@@ -88,6 +89,7 @@ class ArmedGroups(Mechanism):
     def on_levers(self, levers, changed: set[str]) -> None:
         self._set_presence()
 
+
     def zone_radius_km(self) -> np.ndarray:
         """Current radius of every zone (km), in :attr:`sim.world.ArmedLayout.zone_names`
         order."""
@@ -100,7 +102,7 @@ class ArmedGroups(Mechanism):
         """Take today's tolls and site taxes; strength and zones follow the revenue."""
         w, m = self.world, self.config.model
         couriers = self.model.mechanisms["couriers"]
-        value = w.commodity_table["value_at_source_usd"]
+        value = self.model.levers.value_at_source
         flow = couriers.flow[:, self.zone_union]
         today, self._flow_seen = flow - self._flow_seen, flow
         passed = self.presence[:, self.zone_union] @ today.T          # (groups, commodities)

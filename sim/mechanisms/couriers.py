@@ -231,7 +231,7 @@ class Couriers(Mechanism):
         today = {f"delivered_{name}": 0.0 for name in w.commodity_names}
         today["trafficker_revenue_usd"] = 0.0
         if len(who):
-            revenue = c.load[who] * w.commodity_table["value_at_destination_usd"][c.commodity[who]]
+            revenue = c.load[who] * self.model.levers.value_at_destination[c.commodity[who]]
             for k, name in enumerate(w.commodity_names):
                 today[f"delivered_{name}"] = float(c.load[who][c.commodity[who] == k].sum())
             today["trafficker_revenue_usd"] = float(revenue.sum())
@@ -262,16 +262,60 @@ class Couriers(Mechanism):
         c.state[home] = CourierState.IDLE
         c.timer[home] = self.world.commodity_table["rest_days"][c.commodity[home]]
 
+    def _move_between_desks(self, cap: np.ndarray) -> None:
+        """A multi-market organisation moves idle couriers from desks above their capacity
+        to its desks below it (in slot order); they go to the new desk's source."""
+        lay = self.world.organisations
+        if not lay.multi.any():
+            return
+        c = self.arrays
+        in_trade = np.bincount(c.org[self.in_trade()], minlength=lay.n)
+        surplus, deficit = in_trade - cap, cap - in_trade
+        for net in np.flatnonzero(lay.multi):
+            desks = np.flatnonzero(lay.network == net)
+            givers = [d for d in desks if surplus[d] > 0]
+            takers = [d for d in desks if deficit[d] > 0]
+            for g in givers:
+                idle = np.flatnonzero((c.state == CourierState.IDLE) & (c.org == g))
+                idle = idle[: surplus[g]]
+                for t in takers:
+                    move = idle[: deficit[t]]
+                    if len(move) == 0:
+                        continue
+                    idle = idle[len(move):]
+                    deficit[t] -= len(move)
+                    c.org[move] = t
+                    c.commodity[move] = lay.commodity[t]
+                    c.cell[move] = lay.source[t]
+
+    def _vacancies(self, cap: np.ndarray) -> np.ndarray:
+        """Couriers each desk may recruit: its capacity less its couriers in the trade; a
+        multi-market organisation recruits no more than its total capacity less all its
+        couriers (desks still above capacity keep theirs until they move or quit), given
+        to its desks in order."""
+        lay = self.world.organisations
+        in_trade = np.bincount(self.arrays.org[self.in_trade()], minlength=lay.n)
+        vacancies = cap - in_trade
+        for net in np.flatnonzero(lay.multi):
+            desks = np.flatnonzero(lay.network == net)
+            room = max(int(cap[desks].sum() - in_trade[desks].sum()), 0)
+            for d in desks:
+                give = min(max(int(vacancies[d]), 0), room)
+                vacancies[d], room = give, room - give
+        return vacancies
+
     @phase(TURNOVER)
     def turnover(self, day) -> None:
-        """Idle couriers quit now and then; organisations recruit to fill vacancies."""
+        """Idle couriers quit now and then; multi-market organisations move idle couriers
+        to the markets they now favour; organisations recruit to fill vacancies."""
         c, m = self.arrays, self.config.model
         rng = self.stream("turnover")
         idle = np.flatnonzero(c.state == CourierState.IDLE)
         self._leave_trade(idle[rng.random(len(idle)) < m.quit_rate_per_day])
         orgs = self.model.mechanisms["organisations"]
-        vacancies = orgs.capacity() - np.bincount(c.org[self.in_trade()],
-                                                  minlength=orgs.layout.n)
+        cap = orgs.capacity()
+        self._move_between_desks(cap)
+        vacancies = self._vacancies(cap)
         recruits = 0
         hiring = np.flatnonzero(vacancies > 0)
         if len(hiring):

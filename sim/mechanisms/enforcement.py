@@ -302,8 +302,9 @@ class Enforcement(Mechanism):
         day.bribe_cell = np.zeros(m, np.int32)
         day.route_cells = self.model.kernels.detect_couriers(
             day.movers, day.path, day.n_hops, base, self.p_detect, self.bribe_prob,
-            self.escape, c.load, c.commodity, couriers.flow, couriers.flow_stamp, day.t,
-            day.outcome, day.stop_hop, day.n_bribes, day.bribe_cell)
+            self.escape, c.load, c.commodity, w.country, self.model.levers.detection_focus,
+            couriers.flow, couriers.flow_stamp, day.t, day.outcome, day.stop_hop,
+            day.n_bribes, day.bribe_cell)
 
     @phase(OUTCOMES)
     def outcomes(self, day) -> None:

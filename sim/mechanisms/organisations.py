@@ -1,13 +1,29 @@
-"""Organisations: route planning, risk memory learned from seizures, leaders and capacity.
+"""Organisations: route planning, risk memory, markets, leaders and capacity.
 
-Each organisation plans the least-expected-cost routes from its source to its commodity's
-destinations (Dell, AER 2015): travel time, perceived detection (known posts and patrols
-plus its own risk memory) times the loss and legal exposure it risks, bribes, and
-armed-group tolls (kernels :func:`~sim.kernels.routing.route_costs` and
+An organisation trades one commodity, or several (``scenario.multi_market``); each
+commodity it trades is a *desk* (one row of the arrays here) with its own source, routes
+and risk memory. Each desk plans the least-expected-cost routes from its source to its
+commodity's destinations (Dell, AER 2015): travel time, perceived detection (known posts
+and patrols plus its own risk memory) times the loss and legal exposure it risks, bribes,
+and armed-group tolls (kernels :func:`~sim.kernels.routing.route_costs` and
 :func:`~sim.kernels.routing.route_successors`). Seizures raise the risk memory around where
-they happened, its own fully and other organisations' of the same commodity by a gossip
-weight, and the memory decays (NarcoLogic; Magliocca et al., PNAS 2019), so routes move and
-can come back. Task forces' arrests may take leaders; capacity follows the leaders left.
+they happened, its own fully and other desks' of the same commodity by a gossip weight,
+and the memory decays (NarcoLogic; Magliocca et al., PNAS 2019), so routes move and can
+come back.
+
+Markets. A desk's expected net profit per trip is its gross margin (median load times the
+price gap, both levers) less the expected cash cost of its best route from the source
+(courier time, the perceived chance of losing the load or paying a bribe on each cell,
+armed groups' tolls; legal exposure is the couriers', and site taxes fall on production,
+inside the price at the source); per courier-day, divided by the trip's cycle (out, back,
+rest). A desk's *viability*, the share of its
+capacity it runs, follows its price gap: ``(gap / configured gap) **
+market_margin_elasticity``, at most 1, so a price shock can close a market. A multi-market
+organisation moves effort between its desks: each desk's target share is its initial share
+times its profit per courier-day relative to the start, to the power
+``market_elasticity``, normalised; shares approach the targets with time constant
+``market_adjust_days``. Task forces' arrests may take an organisation's leaders; capacity
+follows the leaders left, and the loads available (lever ``supply``).
 """
 
 from __future__ import annotations
@@ -16,7 +32,7 @@ import numpy as np
 
 from sim.agents.courier import CourierState
 from sim.agents.organisation import Organisation
-from sim.kernels.routing import UNREACHABLE
+from sim.kernels.routing import TARGET, UNREACHABLE
 from sim.mechanisms.base import LEADERS, LEARN, PLAN, Mechanism, phase, register
 from sim.schema import ConfigError
 from sim.spatial import disk_cells, km_to_cells
@@ -32,8 +48,10 @@ class Organisations(Mechanism):
     name = "organisations"
     setup_order = 40.0
     streams = ("leaders",)
-    reads = frozenset({"penalty_years", "conviction_rate", "leader_hit_prob"})
-    metrics = ("leader_arrests", "leaders", "organisation_capacity")
+    reads = frozenset({"penalty_years", "conviction_rate", "leader_hit_prob", "supply",
+                       "value_at_source", "value_at_destination", "detection_focus"})
+    metrics = ("leader_arrests", "leaders", "organisation_capacity", "viability_{c}",
+               "multi_market_share_{c}")
 
     def __init__(self, model):
         super().__init__(model)
@@ -46,10 +64,29 @@ class Organisations(Mechanism):
         updates the scale."""
         self.memory_step = np.zeros(n, np.int64)
         self.last_plan = np.full(n, -(10**9), np.int64)
-        self.leaders0 = np.full(n, m.leaders_per_organisation, np.int64)
+        n_org = lay.n_organisations
+        self.leaders0 = np.full(n_org, m.leaders_per_organisation, np.int64)
         self.leaders = self.leaders0.copy()
-        self.replace_at = np.full(n, NO_VACANCY, np.int64)
-        """Day the next lost leader is replaced (:data:`NO_VACANCY`: none)."""
+        """Leaders in place per organisation (not per desk)."""
+        self.replace_at = np.full(n_org, NO_VACANCY, np.int64)
+        """Day each organisation's next lost leader is replaced (:data:`NO_VACANCY`: none)."""
+        self.trip_cost = np.zeros(n)
+        """Expected cash cost (USD) of one median-load trip along each desk's best route
+        from its source, at its last plan (time, expected loss or bribe, tolls)."""
+        self.trip_days = np.ones(n, np.int64)
+        """Days on the road from source to destination along the best route, last plan."""
+        self.profit = np.zeros(n)
+        """Expected net profit per courier-day of each desk (USD)."""
+        self.profit0 = np.zeros(n)
+        """:attr:`profit` at the first plans (before any policy)."""
+        self.viability = np.ones(n)
+        """Share of its capacity each desk runs, given its price gap (0-1)."""
+        table, k = w.commodity_table, lay.commodity
+        self.margin0 = table["load_median"][k] * (table["value_at_destination_usd"][k]
+                                                  - table["value_at_source_usd"][k])
+        """Gross margin per trip at the configured prices (USD)."""
+        self.share = lay.share0.copy()
+        """Share of its organisation's couriers each desk employs."""
         self.succ = np.empty((n, w.n_cells, 2), np.int32)
         self.succ[:] = (UNREACHABLE, -1)
         self.succ_hours = np.zeros((n, w.n_cells, 2), np.float32)
@@ -73,16 +110,22 @@ class Organisations(Mechanism):
                     f"{self.world.commodities[self.layout.commodity[o]].sources!r} is not "
                     f"allowed: source cell of organisation {o} cannot reach any destination "
                     f"over land")
+        self._markets(update_shares=False)
+        self.profit0 = self.profit.copy()
 
     # ------------------------------------------------------------------ leaders
 
     def capacity(self) -> np.ndarray:
-        """Target couriers per organisation given the leaders left (int64):
-        ``base x (leaders / leaders0) ** capacity_leader_exponent``, rounded."""
-        share = self.leaders / self.leaders0
-        cap = np.rint(self.layout.base_capacity
-                      * np.power(share, self.config.model.capacity_leader_exponent))
-        return np.where(self.leaders <= 0, 0, cap).astype(np.int64)
+        """Target couriers per desk (int64): its organisation's couriers x the desk's
+        effort share x ``(leaders / leaders0) ** capacity_leader_exponent`` x its
+        viability x the commodity's supply, rounded (0 once no leader is left)."""
+        lay = self.layout
+        left = self.leaders / self.leaders0
+        reach = np.power(left, self.config.model.capacity_leader_exponent)[lay.network]
+        supply = self.model.levers.supply[lay.commodity]
+        cap = np.rint(lay.network_capacity[lay.network] * self.share * reach * self.viability
+                      * supply)
+        return np.where(self.leaders[lay.network] <= 0, 0, cap).astype(np.int64)
 
     def _replace_leaders(self, t: int) -> None:
         """Organisations promote a new leader ``leader_replacement_days`` after a loss."""
@@ -106,11 +149,12 @@ class Organisations(Mechanism):
         delay = self.config.model.leader_replacement_days
         for i in np.flatnonzero(u < p):
             o = int(c.org[seized[i]])
-            if self.leaders[o] <= 0:
+            net = int(self.layout.network[o])
+            if self.leaders[net] <= 0:
                 continue
-            self.leaders[o] -= 1
-            if self.replace_at[o] == NO_VACANCY:
-                self.replace_at[o] = day.t + delay
+            self.leaders[net] -= 1
+            if self.replace_at[net] == NO_VACANCY:
+                self.replace_at[net] = day.t + delay
             cell = int(c.cell[seized[i]])
             self.model.events.add(day.t, "leader_arrest", cell, int(w.country[cell]),
                                   int(self.layout.commodity[o]), 1.0, o, np.array([-1]))
@@ -120,18 +164,53 @@ class Organisations(Mechanism):
 
     @phase(PLAN)
     def plan(self, day) -> None:
-        """Replace lost leaders, then re-plan the routes that are due."""
+        """Replace lost leaders, re-plan the routes that are due, then update each desk's
+        expected profit, viability and effort share."""
         self._replace_leaders(day.t)
         interval = self.config.model.replan_interval_days
-        due = np.flatnonzero((self.capacity() > 0) & (day.t - self.last_plan >= interval))
-        if len(due) == 0:
+        lay = self.layout
+        alive = self.leaders[lay.network] > 0
+        due = np.flatnonzero(alive & (day.t - self.last_plan >= interval))
+        if len(due):
+            c = self.model.mechanisms["couriers"].arrays
+            road = np.flatnonzero(c.state == CourierState.TRAVELLING)
+            road = road[np.argsort(c.org[road], kind="stable")]
+            bounds = np.searchsorted(c.org[road], np.arange(lay.n + 1))
+            for o in due:
+                self._plan(int(o), day.t, c.cell[road[bounds[o]:bounds[o + 1]]])
+        self._markets()
+
+    # ------------------------------------------------------------------ markets
+
+    def gross_margin(self) -> np.ndarray:
+        """Value gained by one median-load trip of each desk (USD): load x (price at
+        destination - price at source)."""
+        lev, k = self.model.levers, self.layout.commodity
+        load = self.world.commodity_table["load_median"][k]
+        return load * (lev.value_at_destination[k] - lev.value_at_source[k])
+
+    def _markets(self, update_shares: bool = True) -> None:
+        """Expected net profit per courier-day, viability and (multi-market) effort shares
+        (see the module docstring)."""
+        m, lay = self.config.model, self.layout
+        margin = self.gross_margin()
+        net = margin - self.trip_cost
+        rest = self.world.commodity_table["rest_days"][lay.commodity]
+        self.profit = net / (2 * self.trip_days + rest)
+        gap = np.divide(np.maximum(margin, 0.0), self.margin0, out=np.zeros(lay.n),
+                        where=self.margin0 > 0)
+        self.viability = np.power(np.minimum(gap, 1.0), m.market_margin_elasticity)
+        if not update_shares or not lay.multi.any():
             return
-        c = self.model.mechanisms["couriers"].arrays
-        road = np.flatnonzero(c.state == CourierState.TRAVELLING)
-        road = road[np.argsort(c.org[road], kind="stable")]
-        bounds = np.searchsorted(c.org[road], np.arange(self.layout.n + 1))
-        for o in due:
-            self._plan(int(o), day.t, c.cell[road[bounds[o]:bounds[o + 1]]])
+        multi = lay.multi[lay.network]
+        rel = np.divide(np.maximum(self.profit, 0.0), self.profit0,
+                        out=np.zeros(lay.n), where=self.profit0 > 0)
+        want = lay.share0 * np.power(rel, m.market_elasticity)
+        total = np.bincount(lay.network, weights=want, minlength=lay.n_organisations)
+        ok = multi & (total[lay.network] > 0)  # an organisation with no profit anywhere
+        target = np.divide(want, total[lay.network], out=self.share.copy(), where=ok)
+        step = -np.expm1(-1.0 / m.market_adjust_days)
+        self.share = np.where(ok, self.share + (target - self.share) * step, self.share)
 
     def risk_memory(self, o: int) -> np.ndarray:
         """Perceived extra detection probability per cell passage of organisation ``o``,
@@ -156,6 +235,15 @@ class Organisations(Mechanism):
         legal exposure, or the bribe) + armed-group toll; ``inf`` off land. With ``box``
         ``(row0, row1, col0, col1)`` (inclusive), the cells of that box only, row-major.
         """
+        return self._cell_costs(o, box)[0]
+
+    def _cell_costs(self, o: int, box: tuple[int, int, int, int] | None = None
+                    ) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """The route cost of entering each cell (see :meth:`route_cost`), and the parts of
+        a trip's cash cost to the organisation per cell entered: ``(toll, loss, bribe)``,
+        the toll (USD), the perceived chance of losing the load there (detected, no bribe,
+        no escape), and the expected bribe (USD). Legal exposure (borne by couriers) and
+        the risk-aversion weight are route-choice terms, not cash."""
         m, w, levers = self.config.model, self.world, self.model.levers
         enforcement = self.model.mechanisms["enforcement"]
         evidence = self.model.mechanisms["justice"].evidence
@@ -168,23 +256,25 @@ class Organisations(Mechanism):
 
         k = int(self.layout.commodity[o])
         com = w.commodities[k]
-        value = com.load_median * com.value_at_source_usd
+        value = com.load_median * levers.value_at_source[k]
         legal_by_country = (m.prison_year_cost_usd * levers.penalty_years * m.sentence_fraction
                             * com.penalty_weight * evidence * levers.conviction_rate)
         legal = legal_by_country[np.maximum(cut(w.country), 0)]
+        focus = levers.detection_focus[np.maximum(cut(w.country), 0), k]
         p_known = -np.expm1(-(cut(enforcement.post_hazard)
-                              + cut(enforcement.patrol_hazard_known)))
+                              + cut(enforcement.patrol_hazard_known)) * focus)
         p = np.minimum(p_known + cut(self.memory[o]) * self.scale[o], 1.0)
         bribe_prob, escape = cut(enforcement.bribe_prob), cut(enforcement.escape)
         hours = cut(w.cell_hours)
         caught = (1.0 - bribe_prob) * (1.0 - escape) * (value + legal)
         bribed = bribe_prob * m.bribe_share * value
-        cost = (com.value_of_time_usd_per_hour * hours
-                + m.risk_aversion * p * (caught + bribed)
-                + cut(self.model.mechanisms["armed_groups"].toll_layer) * value)
+        time = com.value_of_time_usd_per_hour * hours
+        toll = cut(self.model.mechanisms["armed_groups"].toll_layer) * value
+        cost = time + m.risk_aversion * p * (caught + bribed) + toll
         # a small floor keeps every step strictly costly (routes always go downhill)
         cost = cost + 1e-6 * (1.0 + value) * hours
-        return np.where(cut(w.land), cost, np.inf)
+        loss = p * (1.0 - bribe_prob) * (1.0 - escape)
+        return np.where(cut(w.land), cost, np.inf), (toll, loss, p * bribed)
 
     def _plan(self, o: int, step: int, on_road: np.ndarray | None = None) -> None:
         """Recompute organisation ``o``'s routes: the cost-to-go field and successor table
@@ -206,7 +296,7 @@ class Organisations(Mechanism):
             rows, cols = np.divmod(cells, w.nx)
             return ((rows - r0) * width + (cols - c0)).astype(np.int64)
 
-        cost = self.route_cost(o, box)
+        cost, cash = self._cell_costs(o, box)
         dist = k.route_costs(cost, width, local(self.layout.targets[o]), local(required))
         hours = w.cell_hours.reshape(w.shape)[r0:r1 + 1, c0:c1 + 1].ravel()
         old = self._boxes.get(o)
@@ -216,6 +306,33 @@ class Organisations(Mechanism):
                            w.nx, self.succ[o], self.succ_hours[o], self.p_first[o])
         self._boxes[o] = box
         self.last_plan[o] = step
+        self._trip(o, cash, local)
+
+    def _trip(self, o: int, cash: tuple[np.ndarray, np.ndarray, np.ndarray], local) -> None:
+        """Expected cash cost and days on the road of desk ``o``'s best route from its
+        source (first successors). ``cash`` holds the per-cell parts of
+        :meth:`_cell_costs` on the route window; ``local`` maps grid cells to it. The load
+        survives each cell with ``1 - loss``, so the expected loss never exceeds its value;
+        tolls and bribes are paid by loads still on the road."""
+        w = self.world
+        toll, loss, bribe = cash
+        k = int(self.layout.commodity[o])
+        value = w.commodity_table["load_median"][k] * self.model.levers.value_at_source[k]
+        cell = int(self.layout.source[o])
+        hours, paid, alive, steps = 0.0, 0.0, 1.0, 0
+        while steps < w.n_cells:
+            nxt = int(self.succ[o, cell, 0])
+            if nxt == TARGET or nxt == UNREACHABLE:
+                break
+            hours += float(self.succ_hours[o, cell, 0])
+            i = int(local(np.array([nxt]))[0])
+            paid += alive * (float(toll[i]) + float(bribe[i]))
+            alive *= 1.0 - float(loss[i])
+            cell, steps = nxt, steps + 1
+        time_cost = w.commodities[k].value_of_time_usd_per_hour * hours
+        self.trip_cost[o] = time_cost + paid + (1.0 - alive) * value
+        self.trip_days[o] = max(int(np.ceil(hours / self.config.model.travel_hours_per_day)),
+                                1)
 
     def _clear(self, o: int, box: tuple[int, int, int, int]) -> None:
         """No route from any cell of ``box`` (the table's state outside every window)."""
@@ -272,6 +389,19 @@ class Organisations(Mechanism):
         self.memory[o, cells] = np.minimum(self.memory[o, cells], 1.0 / scale)
 
     def record(self, day, row: dict) -> None:
+        lay, w = self.layout, self.world
         row["leader_arrests"] = float(day.leader_arrests)
         row["leaders"] = float(self.leaders.sum())
-        row["organisation_capacity"] = float(self.capacity().sum())
+        cap = self.capacity()
+        row["organisation_capacity"] = float(cap.sum())
+        multi = lay.multi[lay.network]
+        weight = lay.network_capacity[lay.network] * self.share
+        for k, name in enumerate(w.commodity_names):
+            desks = lay.commodity == k
+            row[f"viability_{name}"] = (float(np.average(self.viability[desks],
+                                                         weights=lay.base_capacity[desks]))
+                                        if desks.any() and lay.base_capacity[desks].sum() > 0
+                                        else 0.0)
+            mm = multi & desks
+            row[f"multi_market_share_{name}"] = (float(weight[mm].sum() / weight[multi].sum())
+                                                 if multi.any() else 0.0)

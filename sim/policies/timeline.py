@@ -125,8 +125,8 @@ class LeverSet(TimedChange):
     where : list, optional
         What to set, by the lever's index kind: ISO3 codes (or country groups) for country
         levers, ``[a, b]`` ISO3 pairs for country-pair levers, community names,
-        ``[ISO3 or group, commodity]`` pairs, armed-group keys, or flat indices for cell and
-        unit levers.
+        ``[ISO3 or group, commodity]`` pairs, commodity names, armed-group keys, or flat
+        indices for cell and unit levers.
         Default: every entry.
     start : int
         First day in force.
@@ -228,6 +228,13 @@ def _resolve_where(world: World, lever: str, where: list | None):
                                   f"commodity: {', '.join(names)}")
         return (np.array([country(a, i) for i, (a, _) in enumerate(pairs)], np.int64),
                 np.array([names.index(c) for _, c in pairs], np.int64))
+    if kind == "commodity":
+        names = list(world.commodity_names)
+        for i, name in enumerate(where):
+            if name not in names:
+                raise ConfigError(f"change.where[{i}] = {name!r} is not allowed: must be a "
+                                  f"commodity of the scenario: {', '.join(names)}")
+        return (np.array([names.index(n) for n in where], np.int64),)
     if kind == "group":
         names = list(world.armed.names)
         for i, name in enumerate(where):

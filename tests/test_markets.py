@@ -1,0 +1,95 @@
+"""Markets: profit per desk, viability with the price gap, supply, and multi-market
+organisations moving effort between commodities."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sim.config import ConfigError, make_config
+from sim.simulate import build, collect, simulate
+from tests.test_policies import lower_ci, upper_ci
+
+
+def toy(steps=30, seed=1, **overrides):
+    return make_config("toy", seed=seed, steps=steps, overrides=overrides)
+
+
+def test_a_multi_market_organisation_has_one_desk_per_commodity_and_shares_leaders():
+    model = build(toy())
+    lay = model.world.organisations
+    names = model.world.commodity_names
+    multi = np.flatnonzero(lay.multi)
+    assert len(multi) == 1
+    desks = np.flatnonzero(lay.network == multi[0])
+    assert [names[lay.commodity[d]] for d in desks] == ["cocaine", "fuel"]
+    np.testing.assert_allclose(lay.share0[desks], [1 / 3, 2 / 3])
+    assert lay.network_capacity[multi[0]] == 30
+    orgs = model.mechanisms["organisations"]
+    assert orgs.capacity()[desks].tolist() == [10, 20]
+    assert len(orgs.leaders) == lay.n_organisations == 3  # leaders belong to organisations
+
+
+def test_trip_cost_is_courier_time_when_nothing_is_risky():
+    model = build(toy(**{"model.post_detection_prob": 0.0, "model.patrol_detection_prob": 0.0,
+                         "model.tip_detection_prob": 0.0,
+                         "scenario.armed_groups.ridge.toll_share": 0.0}))
+    orgs, w = model.mechanisms["organisations"], model.world
+    for o in range(orgs.layout.n):
+        k = orgs.layout.commodity[o]
+        cell, hours = int(orgs.layout.source[o]), 0.0
+        while orgs.succ[o, cell, 0] >= 0:
+            hours += float(orgs.succ_hours[o, cell, 0])
+            cell = int(orgs.succ[o, cell, 0])
+        assert orgs.trip_cost[o] == pytest.approx(
+            w.commodities[k].value_of_time_usd_per_hour * hours, rel=1e-9)
+        cycle = 2 * orgs.trip_days[o] + w.commodities[k].rest_days
+        assert orgs.profit[o] == pytest.approx(
+            (orgs.gross_margin()[o] - orgs.trip_cost[o]) / cycle, rel=1e-9)
+
+
+def test_capacity_follows_the_price_gap_and_the_supply():
+    model = build(toy(steps=5))
+    orgs, lay = model.mechanisms["organisations"], model.world.organisations
+    fuel = lay.commodity == model.world.commodity_names.index("fuel")
+    before = orgs.capacity()
+    model.set_lever("value_at_source", 0.505, where=["fuel"])  # gap 0.31 -> 0.155 USD/L
+    model.set_lever("supply", 0.5, where=["cocaine"])
+    model.advance(1)
+    np.testing.assert_allclose(orgs.viability[fuel], 0.5)
+    after = orgs.capacity()
+    assert (after[fuel] == np.rint(0.5 * before[fuel])).all()
+    assert (after[~fuel] == np.rint(0.5 * before[~fuel])).all()
+    model.set_lever("value_at_source", 0.7, where=["fuel"])    # no gap: the market closes
+    model.advance(1)
+    assert (orgs.capacity()[fuel] == 0).all() and (orgs.viability[fuel] == 0).all()
+
+
+@pytest.mark.slow
+def test_enforcement_on_one_commodity_moves_effort_to_another_partially():
+    """Units focusing on cocaine (detection hazard x 4 in every country) from day 1: the
+    multi-market organisation moves effort from cocaine to fuel, seed by seed on
+    average, but keeps trading cocaine."""
+    shares = []
+    for seed in range(8):
+        config = toy(steps=240, seed=seed)
+        base = simulate(config).summary
+        model = build(config)
+        model.set_lever("detection_focus", 4.0, where=[["all", "cocaine"]])
+        focus = collect(model.run()).summary
+        shares.append((base["multi_market_share_cocaine_mean"],
+                       focus["multi_market_share_cocaine_mean"],
+                       base["seized_cocaine"], focus["seized_cocaine"]))
+    shares = np.array(shares)
+    assert lower_ci(shares[:, 3] - shares[:, 2]) > 0      # the focus works: more seized
+    assert upper_ci(shares[:, 1] - shares[:, 0]) < 0      # effort leaves cocaine ...
+    assert (shares[:, 1] > 0.2).all()                     # ... partially
+
+
+def test_multi_market_shares_must_sum_to_one_and_name_commodities():
+    with pytest.raises(ConfigError, match=r"^scenario\.multi_market\.network\.shares = .* must "
+                                          r"give at least two commodities with shares summing"):
+        toy(**{"scenario.multi_market.network.shares": {"cocaine": 0.5, "fuel": 0.6}})
+    with pytest.raises(ConfigError, match=r"^scenario\.multi_market\.network\.shares\.gold is "
+                                          r"not allowed: must be a commodity of the scenario"):
+        toy(**{"scenario.multi_market.network.shares": {"cocaine": 0.5, "gold": 0.5}})
