@@ -19,6 +19,7 @@ import yaml
 
 from sim import schema
 from sim.constants import COMMODITY_KINDS
+from sim.levers import LEVER_NAMES
 from sim.policies import LEVERS
 from sim.schema import ConfigError, flatten, from_dict, join_path, set_dotted, spec, to_dict
 
@@ -354,6 +355,52 @@ def _baseline_package() -> PolicyPackageConfig:
 
 
 @dataclass(frozen=True)
+class ShockChangeConfig:
+    """One lever change of a shock: ``value`` sets the lever, ``scale`` multiplies the value
+    it has on the timeline when the shock starts (the scenario's, with earlier policies)."""
+
+    lever: str = spec(choices=LEVER_NAMES, doc="a lever of sim.levers.Levers")
+    basis: str = spec(doc="the source of the change, or 'assumption: ...'")
+    where: list[Any] | None = spec(default=None,
+                                   doc="what to change, as in a lever set (ISO3 codes or "
+                                       "country groups, commodities, armed groups, "
+                                       "[ISO3, post|patrol] for units, ...); null = every "
+                                       "entry")
+    value: float | None = spec(-1e12, 1e12, default=None, doc="value the lever is set to")
+    scale: float | None = spec(0, 1e6, default=None, doc="multiplier of the lever's value")
+
+    def check(self, path: str) -> None:
+        """Exactly one of value and scale."""
+        if (self.value is None) == (self.scale is None):
+            raise ConfigError(f"{path} = value {self.value!r}, scale {self.scale!r} is not "
+                              f"allowed: give exactly one of {path}.value and {path}.scale")
+
+
+@dataclass(frozen=True)
+class ShockConfig:
+    """A shock: changes of levers that start on one day (and may end), put on the same
+    timeline as the policies (:class:`sim.policies.timeline.ShockChange`)."""
+
+    name: str = spec(doc="shock name (configs/shock/<name>.yaml)")
+    description: str = spec(doc="one line for reports")
+    start: int = spec(0, 36_500, unit="day", doc="first day in force (days are numbered "
+                                                 "from 1; 0 = from the start)")
+    duration_days: int | None = spec(1, 36_500, default=None, unit="days",
+                                     doc="days in force; null = to the end of the run")
+    changes: list[ShockChangeConfig] = spec(default=[], empty=True,
+                                            doc="the lever changes, applied in order")
+
+    @property
+    def end(self) -> int | None:
+        """First day no longer in force (None = to the end of the run)."""
+        return None if self.duration_days is None else self.start + self.duration_days
+
+
+def _no_shock() -> ShockConfig:
+    return ShockConfig(name="none", description="No shock.", start=0, changes=[])
+
+
+@dataclass(frozen=True)
 class ModelConfig:
     """Everything a run depends on: the model is a function of this and a seed."""
 
@@ -365,6 +412,8 @@ class ModelConfig:
     policy: PolicyPackageConfig = field(
         default_factory=_baseline_package,
         metadata={"doc": "policy package (default: baseline, no policies)"})
+    shock: ShockConfig = field(default_factory=_no_shock,
+                               metadata={"doc": "shock (default: none)"})
 
     def check(self, path: str) -> None:
         """Policies name only the scenario's core countries and pass their lever's checks."""
@@ -460,8 +509,9 @@ def _merge(base: dict, update: dict) -> dict:
 
 
 def config_dict(scenario: str = "west_africa", *, model: str = "default",
-                policy: str = "baseline", seed: int = 0, steps: int = 365,
-                engine: str = "numba", overrides: dict[str, Any] | None = None) -> dict:
+                policy: str = "baseline", shock: str = "none", seed: int = 0,
+                steps: int = 365, engine: str = "numba",
+                overrides: dict[str, Any] | None = None) -> dict:
     """Plain dict of a full model config composed from the shipped YAML plus overrides."""
     data = {
         "seed": seed,
@@ -470,6 +520,7 @@ def config_dict(scenario: str = "west_africa", *, model: str = "default",
         "scenario": _read_yaml("scenario", f"{scenario}.yaml"),
         "model": _read_yaml("model", f"{model}.yaml"),
         "policy": read_policy(policy),
+        "shock": _read_yaml("shock", f"{shock}.yaml"),
     }
     for k, v in (overrides or {}).items():
         set_dotted(data, k, v)
@@ -484,9 +535,9 @@ def make_config(scenario: str = "west_africa", **kwargs) -> ModelConfig:
     scenario : str
         Name of a file in ``configs/scenario/``.
     **kwargs
-        ``model``, ``policy``, ``seed``, ``steps``, ``engine`` and ``overrides`` (a mapping of
-        dotted
-        paths to values, e.g. ``{"model.route_noise": 0.5}``), as :func:`config_dict`.
+        ``model``, ``policy``, ``shock``, ``seed``, ``steps``, ``engine`` and ``overrides``
+        (a mapping of dotted paths to values, e.g. ``{"model.route_noise": 0.5}``), as
+        :func:`config_dict`.
     """
     return from_dict(ModelConfig, config_dict(scenario, **kwargs))
 
@@ -509,8 +560,8 @@ def replace(config: ModelConfig, **dotted: Any) -> ModelConfig:
 __all__ = [
     "ALL_COUNTRIES", "ArmedGroupConfig", "ArmedZoneConfig", "COMMODITY_KINDS", "CommodityConfig",
     "ConfigError", "CountryConfig", "MechanismConfig", "ModelConfig", "MultiMarketConfig",
-    "PolicyConfig",
-    "PolicyPackageConfig", "ScenarioConfig", "available", "check_policy", "config_dict",
+    "PolicyConfig", "PolicyPackageConfig", "ScenarioConfig", "ShockChangeConfig", "ShockConfig",
+    "available", "check_policy", "config_dict",
     "field_specs", "flatten", "from_dict", "make_config", "read_policy", "replace", "set_dotted",
     "to_dict",
 ]

@@ -109,6 +109,14 @@ LEVER_NAMES = tuple(f.name for f in dataclasses.fields(Levers))
 """Every lever, in declaration order."""
 
 
+def lever_dtype(name: str) -> np.dtype:
+    """The dtype of lever ``name``'s array (the first word of its doc); KeyError if unknown."""
+    for f in dataclasses.fields(Levers):
+        if f.name == name:
+            return np.dtype(f.metadata["doc"].split(":", 1)[0])
+    raise KeyError(name)
+
+
 def lever_index(name: str) -> str:
     """How lever ``name`` is indexed (a key of :data:`INDEX_KINDS`); KeyError if unknown."""
     for f in dataclasses.fields(Levers):

@@ -89,7 +89,7 @@ class TraffickingModel(mesa.Model):
         """Every named random stream of the run (``"<mechanism>.<purpose>"``)."""
         for cls in classes:
             self.mechanisms[cls.name] = cls(self)
-        self.timeline = Timeline(config.policy, self.world, self.levers)
+        self.timeline = Timeline(config.policy, self.world, self.levers, config.shock)
         for mech in self.mechanisms.values():
             mech.start()
         self.phases = daily_order(list(self.mechanisms.values()))

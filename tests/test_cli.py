@@ -54,6 +54,8 @@ def test_same_seed_same_files_across_processes(toy_run, tmp_path):
     ("model.escape_prob=2", "model.escape_prob = 2.0 is not allowed: must be a number in [0, 1]"),
     ("scenario.cell_km=abc", "scenario.cell_km = 'abc' is not allowed"),
     ("output.format=xlsx", "output.format = 'xlsx' is not allowed: must be one of"),
+    ("shock=afghan_opium_ban", "shock.changes[0].where[0] = 'heroin' is not allowed"),
+    ("shock.start=-3", "shock.start = -3 is not allowed: must be an integer in [0, 36500]"),
 ])
 def test_bad_value_exits_with_one_clear_line(tmp_path, override, needle):
     out = tmp_path / "run"

@@ -536,6 +536,7 @@ def scenario_facts(sweep: Sweep, comparison: Comparison) -> list[tuple[str, str]
              ("grid cell", values("config.scenario.cell_km") + " km"),
              ("days simulated", values("config.steps")),
              ("commodities", commodities or "n/a"),
+             ("shock", _shock_text(runs)),
              ("packages", f"{len(comparison.policies)} (baseline: {comparison.baseline})"),
              ("replications (finished runs) per package", reps),
              (f"seeds ({len(seeds)})", seed_text),
@@ -544,6 +545,23 @@ def scenario_facts(sweep: Sweep, comparison: Comparison) -> list[tuple[str, str]
     if len(problems):
         facts.append(("runs left out", f"{len(problems)} (see 'Runs left out')"))
     return facts
+
+
+def _shock_text(runs) -> str:
+    """The runs' shock(s): name, first day and duration (``none`` without one)."""
+    if "config.shock.name" not in runs:
+        return "none"
+    out = []
+    for _, row in runs.drop_duplicates(["config.shock.name", "config.shock.start",
+                                        "config.shock.duration_days"]).iterrows():
+        name = str(row["config.shock.name"])
+        if name == "none":
+            out.append("none")
+            continue
+        dur = row.get("config.shock.duration_days")
+        span = "to the end" if dur is None or dur != dur else f"for {_plain(dur)} days"
+        out.append(f"{name} from day {_plain(row['config.shock.start'])} {span}")
+    return "; ".join(sorted(set(out)))
 
 
 def _plain(value) -> str:

@@ -13,17 +13,18 @@ come back.
 
 Markets. A desk's expected net profit per trip is its gross margin (median load times the
 price gap, both levers) less the expected cash cost of its best route from the source
-(courier time, the perceived chance of losing the load or paying a bribe on each cell,
-armed groups' tolls; legal exposure is the couriers', and site taxes fall on production,
-inside the price at the source); per courier-day, divided by the trip's cycle (out, back,
-rest). A desk's *viability*, the share of its
-capacity it runs, follows its price gap: ``(gap / configured gap) **
-market_margin_elasticity``, at most 1, so a price shock can close a market. A multi-market
-organisation moves effort between its desks: each desk's target share is its initial share
-times its profit per courier-day relative to the start, to the power
-``market_elasticity``, normalised; shares approach the targets with time constant
-``market_adjust_days``. Task forces' arrests may take an organisation's leaders; capacity
-follows the leaders left, and the loads available (lever ``supply``).
+(courier time, the perceived chance of losing the load or paying a bribe on each cell, armed
+groups' tolls; legal exposure is the couriers', and site taxes fall on production, inside
+the price at the source); per courier-day, divided by the trip's cycle (out, back, rest). A
+desk's *viability*, the share of its capacity it runs, follows its price gap: ``(gap /
+configured gap) ** market_margin_elasticity``, at most 1, so a price shock can close a
+market. A multi-market organisation moves effort between its desks: each desk's target share
+is its initial share times its profit per courier-day of effort relative to the start (the
+profit of a loaded courier-day times the commodity's ``supply``: effort on a desk without
+loads earns nothing), to the power ``market_elasticity``, normalised; shares approach the
+targets with time constant ``market_adjust_days``. Task forces' arrests may take an
+organisation's leaders; capacity follows the leaders left, and the loads available (lever
+``supply``).
 """
 
 from __future__ import annotations
@@ -203,8 +204,10 @@ class Organisations(Mechanism):
         if not update_shares or not lay.multi.any():
             return
         multi = lay.multi[lay.network]
-        rel = np.divide(np.maximum(self.profit, 0.0), self.profit0,
-                        out=np.zeros(lay.n), where=self.profit0 > 0)
+        # profit per courier-day of the effort given to a desk: only a ``supply`` share of
+        # that effort finds loads to carry (a harvest ban leaves the rest idle)
+        earned = np.maximum(self.profit, 0.0) * self.model.levers.supply[lay.commodity]
+        rel = np.divide(earned, self.profit0, out=np.zeros(lay.n), where=self.profit0 > 0)
         want = lay.share0 * np.power(rel, m.market_elasticity)
         total = np.bincount(lay.network, weights=want, minlength=lay.n_organisations)
         ok = multi & (total[lay.network] > 0)  # an organisation with no profit anywhere
