@@ -40,6 +40,10 @@ class CountryConfig:
     border_posts: bool = spec(doc="staff a post on this country's side of each official crossing")
     livelihood: float = spec(0, 1, doc="baseline legal income index of border communities")
     trust: float = spec(0, 1, doc="initial community trust in the state")
+    legal_fuel_sales_l_per_year: float | None = spec(
+        0, 1e12, default=None, unit="L/year",
+        doc="fuel sold through the legal market (regulated stations) per year; null = no "
+            "data (the smuggled share of the country's fuel market is then not computed)")
 
 
 ALL_COUNTRIES = "all"

@@ -29,13 +29,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.constants import KM_PER_DEG_LAT, KM_PER_DEG_LON_EQUATOR
+from sim.constants import DAYS_PER_YEAR, KM_PER_DEG_LAT, KM_PER_DEG_LON_EQUATOR
 
 SUM, END, MEAN = "sum", "end", "mean"
 """Summary rules of a time-series metric: total over the run, value at the end of the last
 day (column ``<name>_end``), mean over days (column ``<name>_mean``)."""
 
-PLACEHOLDERS = ("c", "iso", "crossing", "group", "policy")
+PLACEHOLDERS = ("c", "iso", "crossing", "group", "policy", "market", "legal_market")
 """Placeholders a metric or statistic name may hold, and what they range over."""
 
 
@@ -243,11 +243,15 @@ class RunView:
         Sum of the yearly costs of the run's policies.
     policy_costs : dict, optional
         Yearly cost (USD/year) of each policy on the run's timeline, by name.
+    events : pandas.DataFrame, optional
+        The run's event table (:meth:`sim.events.EventLog.to_frame`).
     """
 
     def __init__(self, ts: pd.DataFrame, flow: np.ndarray, world, config,
-                 yearly_cost_usd: float, policy_costs: dict[str, float] | None = None):
+                 yearly_cost_usd: float, policy_costs: dict[str, float] | None = None,
+                 events: pd.DataFrame | None = None):
         self.ts, self.flow, self.world, self.config = ts, flow, world, config
+        self.events = events
         self.yearly_cost_usd = yearly_cost_usd
         self.policy_costs = dict(policy_costs or {})
         self.values: dict[str, Any] = {}
@@ -270,7 +274,25 @@ class RunView:
             return list(self.policy_costs)
         if placeholder == "group":
             return list(self.world.armed.names)
+        if placeholder == "market":
+            return self.fuel_markets
+        if placeholder == "legal_market":
+            countries = self.config.scenario.countries
+            return [iso for iso in self.fuel_markets
+                    if countries[iso].legal_fuel_sales_l_per_year is not None]
         raise KeyError(placeholder)
+
+    @cached_property
+    def fuel_markets(self) -> list[str]:
+        """ISO3 codes of the core countries holding a destination of a fuel commodity."""
+        reg, sc = self.world.region, self.config.scenario
+        out = set()
+        for com in sc.commodities.values():
+            if com.kind == "fuel":
+                out.update(reg.countries[self.world.country[reg.site(d).cell]]
+                           for d in com.destinations)
+        return [iso for iso, core in zip(reg.countries, reg.core, strict=True)
+                if core and iso in out]
 
     @cached_property
     def near_crossing(self) -> tuple[np.ndarray, dict[str, np.ndarray]]:
@@ -477,6 +499,35 @@ def _crossing_share(run: RunView) -> dict:
             for name, cells in cells_of.items()}
 
 
+def _fuel_delivered_by_country(run: RunView) -> dict[str, float]:
+    """Smuggled fuel delivered in each fuel market over the run (L), from delivery events."""
+    fuels = [name for name, com in run.config.scenario.commodities.items()
+             if com.kind == "fuel"]
+    ev = run.events
+    if ev is None:
+        raise ValueError("the smuggled share of fuel markets needs the run's events")
+    ev = ev[(ev["event"] == "delivery") & ev["commodity"].isin(fuels)]
+    by = ev.groupby("country", observed=True)["quantity"].sum()
+    return {iso: float(by.get(iso, 0.0)) for iso in run.fuel_markets}
+
+
+def _smuggled_fuel(run: RunView) -> dict[str, float]:
+    years = len(run.ts) / DAYS_PER_YEAR
+    return {iso: (v / years if years else 0.0)
+            for iso, v in _fuel_delivered_by_country(run).items()}
+
+
+def _smuggled_share_fuel(run: RunView) -> dict[str, float]:
+    years = len(run.ts) / DAYS_PER_YEAR
+    out = {}
+    delivered = _fuel_delivered_by_country(run)
+    for iso in run.keys("legal_market"):
+        legal = run.config.scenario.countries[iso].legal_fuel_sales_l_per_year * years
+        total = delivered[iso] + legal
+        out[iso] = delivered[iso] / total if total > 0 else 0.0
+    return out
+
+
 _s = define_statistic
 _s("policy_cost_usd_per_year", "USD/year", "policy cost per year",
    "sum of the yearly costs of the run's policies", lambda run: run.yearly_cost_usd)
@@ -505,6 +556,12 @@ _s("flow_share.{iso}", "share", "share of flow in {iso}",
 _s("crossing_share.{crossing}", "share", "share of border flow at {crossing}",
    "share of all border flow (value-weighted, USD) within crossing_radius_cells of it",
    _crossing_share)
+_s("smuggled_fuel_l_per_year.{market}", "L/year", "smuggled fuel delivered in {market}",
+   "fuel the couriers delivered at the country's destinations, per year of the run",
+   _smuggled_fuel)
+_s("smuggled_share_fuel.{legal_market}", "share", "smuggled share of {legal_market}'s fuel "
+   "market", "smuggled fuel delivered / (smuggled + legal sales) over the run, in the fuel "
+   "markets whose legal_fuel_sales_l_per_year the scenario gives", _smuggled_share_fuel)
 del _s
 
 SUMMARY_BLOCKS: list[tuple[str, ...]] = [
@@ -523,6 +580,8 @@ SUMMARY_BLOCKS: list[tuple[str, ...]] = [
     ("armed_group_revenue_usd.{group}", "armed_strength.{group}_end"),
     ("flow_share.{iso}",),
     ("crossing_share.{crossing}",),
+    ("smuggled_fuel_l_per_year.{market}",),
+    ("smuggled_share_fuel.{legal_market}",),
 ]
 """Order of the summary columns (after config values, seed, steps and policy). A block's
 entries share one placeholder and are expanded key-major: ``delivered_cocaine,

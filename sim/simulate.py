@@ -137,7 +137,7 @@ def collect(model: TraffickingModel) -> RunResult:
     summary["steps_run"] = int(model.steps)
     summary["policy"] = model.config.policy.name
     view = RunView(ts, couriers.flow, w, model.config, model.timeline.yearly_cost_usd(),
-                   model.timeline.policy_costs())
+                   model.timeline.policy_costs(), events)
     summary.update(summarise(view, model.metrics_in_use))
     return RunResult(model.config, ts, events, flow, summary, w.region, w.commodity_names,
                      list(model.timeline.log))

@@ -93,3 +93,23 @@ def test_multi_market_shares_must_sum_to_one_and_name_commodities():
     with pytest.raises(ConfigError, match=r"^scenario\.multi_market\.network\.shares\.gold is "
                                           r"not allowed: must be a commodity of the scenario"):
         toy(**{"scenario.multi_market.network.shares": {"cocaine": 0.5, "gold": 0.5}})
+
+
+def test_the_smuggled_share_of_a_fuel_market_counts_deliveries_against_legal_sales():
+    run = simulate(toy(steps=73))  # a fifth of a year
+    ev = run.events
+    fuel = ev[(ev["event"] == "delivery") & (ev["commodity"] == "fuel")]
+    smuggled = fuel[fuel["country"] == "BBB"]["quantity"].sum()
+    assert smuggled > 0
+    legal = 2.0e6 * 73 / 365  # toy.yaml: BBB sells 2 M L/year legally
+    s = run.summary
+    assert s["smuggled_share_fuel.BBB"] == pytest.approx(smuggled / (smuggled + legal))
+    assert s["smuggled_fuel_l_per_year.BBB"] == pytest.approx(smuggled * 365 / 73)
+    assert "smuggled_fuel_l_per_year.CCC" in s     # a fuel market ...
+    assert "smuggled_share_fuel.CCC" not in s      # ... without legal-sales data
+    assert "smuggled_share_fuel.AAA" not in s      # no fuel destination in AAA
+    more = simulate(toy(steps=73, **{"scenario.countries.BBB.legal_fuel_sales_l_per_year":
+                                     4.0e6})).summary
+    assert more["smuggled_share_fuel.BBB"] < s["smuggled_share_fuel.BBB"]
+    ca = simulate(make_config("central_asia", steps=5)).summary
+    assert not [k for k in ca if k.startswith("smuggled_")]  # no fuel commodity
