@@ -70,6 +70,10 @@ class CommodityConfig:
     rest_days: int = spec(0, 3650, unit="days", doc="days a courier waits between trips")
     value_of_time_usd_per_hour: float = spec(0, 1e7, unit="USD/h",
                                              doc="cost an organisation puts on one hour en route")
+    settlement_prob: float = spec(0, 1, default=0.0,
+                                  doc="P(an arrest ends on the spot with a fine or an informal "
+                                      "settlement: the load is seized and the courier released "
+                                      "without a case)")
 
 
 @dataclass(frozen=True)

@@ -7,10 +7,10 @@ import numpy as np
 import pandas as pd
 
 EVENT_TYPES = ("recruitment", "seizure", "arrest", "bribe", "escape", "delivery",
-               "conviction", "release", "leader_arrest")
+               "conviction", "release", "leader_arrest", "settlement", "charge")
 """Event kinds in the event log. ``quantity`` is the load (commodity unit) except for
-convictions (sentence, days), recruitments/releases (0) and leader arrests (1 leader;
-courier -1)."""
+convictions (sentence, days), recruitments/releases/settlements/charges (0) and leader
+arrests (1 leader; courier -1)."""
 
 
 DTYPES = (np.int64, np.int8, np.int64, np.int16, np.int16, np.float64, np.int32, np.int64)

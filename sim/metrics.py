@@ -165,8 +165,15 @@ _m("delivered_{c}", "flow", "{unit}/day", "{c} delivered", "quantity delivered a
    SUM)
 _m("seized_{c}", "flow", "{unit}/day", "{c} seized", "quantity seized", SUM)
 _m("arrests", "daily", "people/day", "arrests", "couriers arrested", SUM)
+_m("settlements", "daily", "people/day", "arrests settled on the spot",
+   "arrests ended by a fine or an informal settlement, without a case", SUM)
+_m("charged", "daily", "cases/day", "cases charged",
+   "cases charged by prosecutors at the end of the investigation", SUM)
+_m("released_uncharged", "daily", "people/day", "released uncharged",
+   "suspects released at the end of the investigation without a charge", SUM)
 _m("convictions", "daily", "cases/day", "convictions", "cases ending in conviction", SUM)
-_m("cases_decided", "daily", "cases/day", "cases decided", "cases decided by courts", SUM)
+_m("cases_decided", "daily", "cases/day", "cases decided", "charged cases decided by courts",
+   SUM)
 _m("case_days_total", "daily", "days", "arrest-to-decision days",
    "summed arrest-to-decision time of cases decided")
 _m("cross_border_cases_decided", "daily", "cases/day", "cross-border cases decided",
@@ -200,11 +207,14 @@ _m("couriers_active", "state", "people", "active couriers",
 _m("couriers_travelling", "state", "people", "travelling couriers",
    "couriers on the road, loaded")
 _m("couriers_detained", "state", "people", "detained couriers",
-   "couriers awaiting a court decision", END)
+   "couriers in pre-trial detention (under investigation or awaiting trial)", END)
 _m("couriers_imprisoned", "state", "people", "imprisoned couriers",
    "couriers serving a sentence", END)
-_m("pending_cases", "state", "cases", "pending court cases", "cases not yet decided", END,
+_m("pending_cases", "state", "cases", "pending cases",
+   "cases not yet decided (under investigation or awaiting trial)", END,
    "pending cases at end")
+_m("awaiting_trial", "state", "cases", "cases awaiting trial",
+   "charged cases not yet decided by a court", END, "cases awaiting trial at end")
 _m("participation", "state", "share", "community participation in the trade",
    "community members in the trade / pool", END, "community participation at end")
 _m("trust", "state", "0–1", "community trust in the state",
@@ -538,6 +548,11 @@ _s("interdiction_rate_{c}", "share", "{c} interdiction rate", "seized / (deliver
    _interdiction)
 _s("seized_value_usd", "USD", "value seized",
    "everything seized, at destination prices (what traffickers lose)", _seized_value)
+_s("charged_share", "share", "arrests charged", "cases charged / arrests over the run "
+   "(cohorts differ: a case charged this year may stem from an earlier arrest)",
+   _ratio("charged", "arrests"))
+_s("convicted_share", "share", "arrests convicted", "convictions / arrests over the run "
+   "(cohorts differ)", _ratio("convictions", "arrests"))
 _s("case_days_mean", "days", "mean arrest-to-decision time", "over the cases decided",
    _ratio("case_days_total", "cases_decided"))
 _s("case_days_cross_border_mean", "days", "mean arrest-to-decision time, cross-border cases",
@@ -568,10 +583,12 @@ SUMMARY_BLOCKS: list[tuple[str, ...]] = [
     ("policy_cost_usd_per_year", "policy_cost_usd"),
     ("policy_cost_usd_per_year.{policy}",),
     ("delivered_{c}", "seized_{c}", "interdiction_rate_{c}"),
-    ("seized_value_usd", "arrests", "convictions", "cases_decided", "bribed_passages",
+    ("seized_value_usd", "arrests", "settlements", "charged", "released_uncharged",
+     "convictions", "charged_share", "convicted_share", "cases_decided", "bribed_passages",
      "escapes", "escapes_across_border", "tip_seizures", "recruits", "leader_arrests",
      "trafficker_revenue_usd", "armed_group_revenue_usd", "case_days_mean",
      "cross_border_cases_decided", "case_days_cross_border_mean", "pending_cases_end",
+     "awaiting_trial_end",
      "couriers_active_end", "couriers_detained_end", "couriers_imprisoned_end",
      "participation_end", "trust_end", "tip_rate_end", "leaders_end",
      "organisation_capacity_end", "route_cells_mean"),

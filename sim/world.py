@@ -160,7 +160,7 @@ class World:
             name: np.array([getattr(k, name) for k in self.commodities])
             for name in ("load_median", "load_sigma", "value_at_source_usd",
                          "value_at_destination_usd", "penalty_weight", "rest_days",
-                         "livelihood_goods")}
+                         "livelihood_goods", "settlement_prob")}
         """Per-commodity parameters as arrays indexed by commodity."""
         self.country_groups = sc.groups()
         """Country groups of the scenario (``all`` first): name -> ISO3 codes."""

@@ -69,9 +69,11 @@ def test_capacity_follows_the_price_gap_and_the_supply():
 def test_enforcement_on_one_commodity_moves_effort_to_another_partially():
     """Units focusing on cocaine (detection hazard x 4 in every country) from day 1: the
     multi-market organisation moves effort from cocaine to fuel, seed by seed on
-    average, but keeps trading cocaine."""
+    average, but keeps trading cocaine. The shift is small (about -0.08 of the share: a
+    lost load costs the organisation its price at the source, small against cocaine's
+    margin), so it takes 16 paired seeds to resolve."""
     shares = []
-    for seed in range(8):
+    for seed in range(16):
         config = toy(steps=240, seed=seed)
         base = simulate(config).summary
         model = build(config)

@@ -6,7 +6,7 @@ import pytest
 
 from sim.config import make_config
 from sim.mechanisms import MECHANISMS, Mechanism, phase
-from sim.mechanisms.justice import CONVICTED, PENDING
+from sim.mechanisms.justice import CONVICTED, NOT_CHARGED, PENDING
 from sim.metrics import METRICS, define_metric
 from sim.simulate import build, simulate
 
@@ -32,6 +32,7 @@ def with_levers(model, **values):
 def test_a_saturated_court_decides_exactly_its_capacity_each_day(toy_model):
     justice, world = toy_model.mechanisms["justice"], toy_model.world
     with_levers(toy_model, court_cases_per_day=2.5)
+    justice.evidence[:] = 1.0  # every case charged: all go to court
     aaa = world.country_index("AAA")
     n = 60
     justice.open_cases(1, np.arange(n), np.full(n, aaa), np.full(n, aaa), np.ones(n))
@@ -49,6 +50,7 @@ def test_a_saturated_court_decides_exactly_its_capacity_each_day(toy_model):
 def test_unused_court_capacity_banks_one_day_at_most(toy_model):
     justice, world = toy_model.mechanisms["justice"], toy_model.world
     with_levers(toy_model, court_cases_per_day=2.0)
+    justice.evidence[:] = 1.0
     aaa = world.country_index("AAA")
     rng = np.random.default_rng(0)
     for t in range(1, 50):  # idle courts
@@ -79,6 +81,49 @@ def test_mutual_legal_assistance_delay_is_added_exactly(toy_model):
             day_decided[int(case)] = t
     assert day_decided == {int(ids[0]): 5 + investigation, int(ids[1]): 5 + investigation + 77}
     assert (justice.status[ids] != PENDING).all()
+
+
+def test_the_uncharged_are_released_when_the_investigation_ends_without_court_time(toy_model):
+    justice, world = toy_model.mechanisms["justice"], toy_model.world
+    with_levers(toy_model, court_cases_per_day=1.0)
+    justice.evidence[:] = 0.3
+    aaa = world.country_index("AAA")
+    n = 400
+    justice.open_cases(1, np.arange(n), np.full(n, aaa), np.full(n, aaa), np.ones(n))
+    ready = 1 + toy_model.config.model.investigation_days
+    rng = np.random.default_rng(4)
+    for t in range(1, ready):
+        assert len(justice.advance(t, rng).case) == 0
+    d = justice.advance(ready, rng)
+    charged = justice._charged_today
+    released = d.case[d.outcome == NOT_CHARGED]
+    assert len(charged) + len(released) == n  # every investigation ended today
+    assert abs(len(charged) / n - 0.3) < 0.07  # charged with the evidence quality
+    assert (justice.status[released] == NOT_CHARGED).all()
+    # the court decided only what its capacity allows, from the charged cases
+    court = d.case[d.outcome != NOT_CHARGED]
+    assert len(court) == 2 and set(court) <= set(charged)  # its own day + one banked
+    assert justice.awaiting_trial == len(charged) - 2
+    assert justice.pending == len(charged) - 2
+
+
+def test_settled_arrests_open_no_case_and_go_free_the_same_day():
+    from sim.agents.courier import CourierState
+
+    model = build(make_config("toy", seed=2, steps=60, overrides={
+        "scenario.commodities.fuel.settlement_prob": 1.0,
+        "scenario.commodities.cocaine.settlement_prob": 0.0}))
+    justice, c = model.mechanisms["justice"], model.mechanisms["couriers"].arrays
+    fuel = model.world.commodity_names.index("fuel")
+    for _ in range(60):
+        model.step()
+        detained = c.state == CourierState.DETAINED
+        assert not (detained & (c.commodity == fuel)).any()  # settled ones went free today
+    ts = model.datacollector.get_model_vars_dataframe()
+    assert ts["settlements"].sum() > 0
+    opened = justice.courier[: justice.n]
+    assert (c.commodity[opened] != fuel).all()  # no case for a fuel courier
+    assert ts["arrests"].sum() == ts["settlements"].sum() + justice.n
 
 
 def test_sentences_follow_the_penalty_and_spread(toy_model):

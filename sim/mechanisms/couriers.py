@@ -249,8 +249,10 @@ class Couriers(Mechanism):
 
     @phase(CUSTODY)
     def custody(self, day) -> None:
-        """Court decisions take effect; sentences run; returning couriers get home."""
+        """Settlements and court decisions take effect (the settled, the uncharged and the
+        acquitted are released); sentences run; returning couriers get home."""
         c, d = self.arrays, day.decisions
+        self._release(day.settled)
         if len(d.case):
             conv = d.outcome == CONVICTED
             who = d.courier

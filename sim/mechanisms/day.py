@@ -25,10 +25,10 @@ class Decisions:
     case : int64 — case ids.
     courier : int64 — the accused couriers.
     country : int64 — country index of the court.
-    outcome : int64 — ``NOT_CHARGED``, ``ACQUITTED`` or ``CONVICTED``
-        (:mod:`sim.mechanisms.justice`).
+    outcome : int64 — ``NOT_CHARGED`` (released at the end of the investigation, no court
+        time used), ``ACQUITTED`` or ``CONVICTED`` (:mod:`sim.mechanisms.justice`).
     sentence_days : int64 — prison days (0 unless convicted).
-    case_days : int64 — days from arrest to decision.
+    case_days : int64 — days from arrest to the decision (or to the release uncharged).
     cross_border : bool — cases that needed mutual legal assistance (foreign suspect).
     """
 
@@ -68,6 +68,9 @@ class Day:
         Cells entered by any loaded courier today (enforcement: detect).
     seized : int64
         Couriers arrested today, their loads seized (enforcement: outcomes).
+    settled : int64
+        Of those, couriers released on the spot with a fine or an informal settlement,
+        without a case (justice: intake).
     delivered : int64
         Couriers who delivered today (couriers: resolve).
     fees : float64 (K,)
@@ -93,6 +96,7 @@ class Day:
     bribe_cell: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
     route_cells: int = 0
     seized: np.ndarray = field(default_factory=_ints)
+    settled: np.ndarray = field(default_factory=_ints)
     delivered: np.ndarray = field(default_factory=_ints)
     fees: np.ndarray = field(default_factory=lambda: np.zeros(0))
     leader_arrests: int = 0
