@@ -15,7 +15,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.analysis.shocks import FIGURES, paired_change, plot_pairs, run_pairs, shock_mapping
+from sim.analysis.shocks import (
+    FIGURES,
+    later_changes,
+    paired_change,
+    plot_pairs,
+    run_pairs,
+    shock_mapping,
+)
 from sim.atomic import write_text
 from sim.schema import ConfigError
 
@@ -41,8 +48,9 @@ def main(argv: list[str] | None = None) -> int:
         write_text(csv, table.to_csv(index=False, float_format="%.6g"))
         table = pd.read_csv(csv)  # the figure is drawn from the saved results
         units = dict(zip(FIGURES[name].series, FIGURES[name].units, strict=True))
-        plot_pairs(table, name, shock_mapping(name)["description"], args.out / f"{name}.png",
-                   units)
+        mapping = shock_mapping(name)
+        plot_pairs(table, name, mapping["description"], args.out / f"{name}.png", units,
+                   marks=later_changes(mapping))
         for col in FIGURES[name].series:
             change = paired_change(table, col)["change"]
             print(f"{name}: {col} {change.mean():+.1%} while in force "

@@ -376,9 +376,12 @@ class ShockChangeConfig:
                                        "entry")
     value: float | None = spec(-1e12, 1e12, default=None, doc="value the lever is set to")
     scale: float | None = spec(0, 1e6, default=None, doc="multiplier of the lever's value")
+    start_offset_days: int = spec(0, 36_500, default=0, unit="days",
+                                  doc="days after the shock's start this change begins (it "
+                                      "ends with the shock)")
 
     def check(self, path: str) -> None:
-        """Exactly one of value and scale."""
+        """Exactly one of value and scale (the offset is checked against the shock)."""
         if (self.value is None) == (self.scale is None):
             raise ConfigError(f"{path} = value {self.value!r}, scale {self.scale!r} is not "
                               f"allowed: give exactly one of {path}.value and {path}.scale")
@@ -402,6 +405,15 @@ class ShockConfig:
     def end(self) -> int | None:
         """First day no longer in force (None = to the end of the run)."""
         return None if self.duration_days is None else self.start + self.duration_days
+
+    def check(self, path: str) -> None:
+        """Every change begins while the shock is in force."""
+        for i, c in enumerate(self.changes):
+            if self.duration_days is not None and c.start_offset_days >= self.duration_days:
+                raise ConfigError(
+                    f"{join_path(path, 'changes')}[{i}].start_offset_days = "
+                    f"{c.start_offset_days} is not allowed: must be less than "
+                    f"{join_path(path, 'duration_days')} = {self.duration_days}")
 
 
 def _no_shock() -> ShockConfig:

@@ -80,6 +80,9 @@ class Levers:
     supply: np.ndarray = _lever(
         "commodity", "float64: multiplier of the loads available to organisations per "
                      "commodity (1 = as configured; e.g. 0.05 after a harvest ban)")
+    source_supply: np.ndarray = _lever(
+        "cell", "float64: multiplier of the loads available at a source cell (1 = as "
+                "configured; e.g. 0 where fuel stations may no longer be supplied)")
     value_at_source: np.ndarray = _lever(
         "commodity", "float64: price paid where loads are picked up (USD/unit)")
     value_at_destination: np.ndarray = _lever(

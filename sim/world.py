@@ -439,6 +439,7 @@ class World:
             trust_target=self.community_trust.copy(),
             leader_hit_prob=np.zeros((c, len(self.commodities))),
             armed_presence=np.ones(self.armed.n), supply=np.ones(len(self.commodities)),
+            source_supply=np.ones(self.n_cells),
             detection_focus=np.ones((c, len(self.commodities))),
             value_at_source=self.commodity_table["value_at_source_usd"].astype(float),
             value_at_destination=self.commodity_table["value_at_destination_usd"].astype(float),

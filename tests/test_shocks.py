@@ -126,11 +126,34 @@ def test_subsidy_removal_cuts_fuel_smuggling():
 
 
 @pytest.mark.slow
-def test_border_closure_cuts_fuel_delivered_and_raises_seizures_at_first():
-    table = pairs("west_africa", "nigeria_border_closure", (1, 2), 365, start=30)
-    assert (paired_change(table, "delivered_fuel")["change"] < 0).all()
-    first = table[table["step"] < 150].assign(end=150.0)
-    assert (paired_change(first, "seized_fuel")["change"] > 0).all()
+def test_border_closure_raises_seizures_then_the_station_ban_cuts_fuel():
+    """Closed posts and more patrols: more fuel seized while couriers reroute; from the
+    ban on supplying stations within 20 km of the border (78 days in), less fuel
+    delivered."""
+    table = pairs("west_africa", "nigeria_border_closure", (1, 2), 200, start=30)
+    closure_only = table[table["step"] < 30 + 78].assign(end=30.0 + 78)
+    assert (paired_change(closure_only, "seized_fuel")["change"] > 0).all()
+    ban = table.assign(start=30 + 78)
+    assert (paired_change(ban, "delivered_fuel")["change"] < -0.2).all()
+
+
+def test_a_later_change_of_a_shock_starts_on_its_offset_and_sites_name_cells():
+    mapping = shock("nigeria_border_closure", start=5)
+    model = build(make_config("west_africa", steps=100, overrides={"shock": mapping}))
+    badagry = model.world.region.site("Badagry").cell
+    ibadan = model.world.region.site("Ibadan").cell
+    seen = {}
+    for _ in range(5 + 79):
+        model.step()
+        seen[model.steps] = float(model.levers.source_supply[badagry])
+    assert seen[5 + 77] == 1.0 and seen[5 + 78] == 0.0  # 78 days after the closure
+    assert model.levers.source_supply[ibadan] == 1.0     # inland: still supplied
+    with pytest.raises(ConfigError, match=r"shock.changes\[0\].where\[0\] = 'Atlantis'"):
+        build(toy_shock([{"lever": "source_supply", "where": ["Atlantis"], "value": 0.0,
+                          "basis": "x"}]))
+    with pytest.raises(ConfigError, match=r"start_offset_days = 10 is not allowed"):
+        toy_shock([{"lever": "supply", "value": 0.5, "basis": "x", "start_offset_days": 10}],
+                  duration=10)
 
 
 def test_opium_ban_cuts_heroin_and_moves_effort_to_methamphetamine():

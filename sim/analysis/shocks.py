@@ -136,12 +136,20 @@ def paired_change(table: pd.DataFrame, column: str) -> pd.DataFrame:
     return out
 
 
+def later_changes(mapping: dict) -> list[tuple[int, str]]:
+    """``(day, lever)`` of a shock's changes that begin after its first day."""
+    return [(int(mapping["start"]) + int(c["start_offset_days"]), str(c["lever"]))
+            for c in mapping.get("changes", []) if c.get("start_offset_days")]
+
+
 def plot_pairs(table: pd.DataFrame, shock: str, description: str, path,
-               units: dict[str, str] | None = None, window: int = 14) -> None:
+               units: dict[str, str] | None = None, window: int = 14,
+               marks: list[tuple[int, str]] | None = None) -> None:
     """Plot each series of ``table`` (from :func:`run_pairs`, e.g. read back from CSV):
     the mean over seeds of a ``window``-day rolling mean, with the range over seeds, the
     baseline against the shock, the shock's days shaded, and the paired change over those
-    days in each panel's title."""
+    days in each panel's title. ``marks`` are ``(day, label)`` of later changes (dotted
+    lines, see :func:`later_changes`)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -164,6 +172,13 @@ def plot_pairs(table: pd.DataFrame, shock: str, description: str, path,
         ax.axvspan(max(start, 1), last if np.isnan(end) else min(end, last), color="#999999",
                    alpha=0.12, lw=0)
         ax.axvline(max(start, 1), color="#555555", ls="--", lw=1)
+        for day, label in marks or []:
+            if day <= last:
+                ax.axvline(day, color="#555555", ls=":", lw=1)
+                if ax is axes[0, 0]:
+                    ax.annotate(f"{label} from day {day}", (day, 1.0),
+                                xycoords=("data", "axes fraction"), xytext=(3, -12),
+                                textcoords="offset points", fontsize=8, color="#333333")
         change = paired_change(table, col)["change"]
         ax.set_title(f"{col}: {change.mean():+.0%} while in force (seeds: "
                      f"{change.min():+.0%} to {change.max():+.0%})", fontsize=10, loc="left")
@@ -182,5 +197,5 @@ def plot_pairs(table: pd.DataFrame, shock: str, description: str, path,
     plt.close(fig)
 
 
-__all__ = ["BASELINE", "FIGURES", "ShockFigure", "paired_change", "plot_pairs", "run_pairs",
-           "series_task", "shock_mapping"]
+__all__ = ["BASELINE", "FIGURES", "ShockFigure", "later_changes", "paired_change", "plot_pairs",
+           "run_pairs", "series_task", "shock_mapping"]

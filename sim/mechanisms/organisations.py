@@ -50,6 +50,7 @@ class Organisations(Mechanism):
     setup_order = 40.0
     streams = ("leaders",)
     reads = frozenset({"penalty_years", "conviction_rate", "leader_hit_prob", "supply",
+                       "source_supply",
                        "value_at_source", "value_at_destination", "detection_focus"})
     metrics = ("leader_arrests", "leaders", "organisation_capacity", "viability_{c}",
                "multi_market_share_{c}")
@@ -119,14 +120,20 @@ class Organisations(Mechanism):
     def capacity(self) -> np.ndarray:
         """Target couriers per desk (int64): its organisation's couriers x the desk's
         effort share x ``(leaders / leaders0) ** capacity_leader_exponent`` x its
-        viability x the commodity's supply, rounded (0 once no leader is left)."""
+        viability x its :meth:`supply_factor`, rounded (0 once no leader is left)."""
         lay = self.layout
         left = self.leaders / self.leaders0
         reach = np.power(left, self.config.model.capacity_leader_exponent)[lay.network]
-        supply = self.model.levers.supply[lay.commodity]
+        supply = self.supply_factor()
         cap = np.rint(lay.network_capacity[lay.network] * self.share * reach * self.viability
                       * supply)
         return np.where(self.leaders[lay.network] <= 0, 0, cap).astype(np.int64)
+
+    def supply_factor(self) -> np.ndarray:
+        """Share of each desk's effort that finds loads: the commodity's ``supply`` times
+        the ``source_supply`` of the desk's source cell."""
+        lev, lay = self.model.levers, self.layout
+        return lev.supply[lay.commodity] * lev.source_supply[lay.source]
 
     def _replace_leaders(self, t: int) -> None:
         """Organisations promote a new leader ``leader_replacement_days`` after a loss."""
@@ -206,7 +213,7 @@ class Organisations(Mechanism):
         multi = lay.multi[lay.network]
         # profit per courier-day of the effort given to a desk: only a ``supply`` share of
         # that effort finds loads to carry (a harvest ban leaves the rest idle)
-        earned = np.maximum(self.profit, 0.0) * self.model.levers.supply[lay.commodity]
+        earned = np.maximum(self.profit, 0.0) * self.supply_factor()
         rel = np.divide(earned, self.profit0, out=np.zeros(lay.n), where=self.profit0 > 0)
         want = lay.share0 * np.power(rel, m.market_elasticity)
         total = np.bincount(lay.network, weights=want, minlength=lay.n_organisations)

@@ -221,13 +221,19 @@ class ShockChange(TimedChange):
         self.name = config.name
         self.start, self.end = config.start, config.end
         self.sets = [LeverSet(world, c.lever, c.value if c.scale is None else c.scale, c.where,
-                              config.start, config.end,
+                              config.start + c.start_offset_days, config.end,
                               "set" if c.scale is None else "scale", f"shock.changes[{i}]")
                      for i, c in enumerate(config.changes)]
 
+    @property
+    def ramps(self) -> bool:
+        """A shock with staggered changes is recomputed daily while in force."""
+        return any(c.start_offset_days for c in self.config.changes)
+
     def apply(self, levers: Levers, t: int) -> None:
         for change in self.sets:
-            change.apply(levers, t)
+            if change.active(t):
+                change.apply(levers, t)
 
     def spec(self) -> dict:
         return {"kind": self.kind, "shock": dataclasses.asdict(self.config)}
@@ -305,6 +311,17 @@ def _resolve_where(world: World, lever: str, where: list | None, path: str = "ch
     if kind == "unit" and not all(isinstance(x, (int, np.integer)) and not isinstance(x, bool)
                                   for x in where):
         return (_units_where(world, where, path, country),)
+    if kind == "cell" and any(isinstance(x, str) for x in where):
+        cells = []
+        for i, name in enumerate(where):
+            try:
+                cells.append(world.region.site(name).cell if isinstance(name, str)
+                             else int(name))
+            except (KeyError, TypeError, ValueError):
+                raise ConfigError(f"{path}.where[{i}] = {name!r} is not allowed: must be a "
+                                  f"site of region {world.region.name!r} or a cell index"
+                                  ) from None
+        where = cells
     size = world.n_cells if kind == "cell" else len(world.units.kind)
     idx = np.asarray(where)
     if idx.dtype.kind not in "iu" or (idx < 0).any() or (idx >= size).any():
