@@ -396,6 +396,12 @@ def test_report_html_is_self_contained_and_tells_the_numbers(cli_out):
     assert "python -m experiments.compare" in page
     md = (cli_out / "report.md").read_text()
     assert "](effects.png)" in md and "+100 kg" in md
+    # a planner reads the findings first, then the table and figures, then the detail
+    order = [page.index(h) for h in ("What this comparison found", "Headline results",
+                                     "Figures", "What was compared", "How to read this")]
+    assert order == sorted(order)
+    found = page[order[0]:order[1]]
+    assert "plus100:" in found and "Caveats" in found
 
 
 @pytest.mark.slow

@@ -647,6 +647,50 @@ def cost_rows(comparison: Comparison) -> list[tuple[str, str, dict[str, tuple[st
     return out
 
 
+CAVEATS = [
+    "Intervals cover the model's own randomness only. Most parameters are assumptions "
+    "(marked so in configs/); a sensitivity study (python -m experiments.sensitivity "
+    "study=<name>) shows which of them each outcome and each effect rests on.",
+    "Effects are the model's, on the simulated period: a package that works through slow "
+    "channels (courts, communities) may show more over a longer run.",
+]
+"""Caveats stated with the findings of every report."""
+
+
+def key_findings(cmp: Comparison, top: int = 3) -> list[str]:
+    """One line per package: its clearest effects on the headline outcomes (CI excluding
+    0, largest relative change first, at most ``top``) and its yearly cost."""
+    costs = cmp.costs.set_index(POLICY)
+    lines = []
+    for p in cmp.others:
+        clear = []
+        for m in cmp.key:
+            r = cmp.row(p, m)
+            if _isnan(r["diff"]) or not bool(r["ci_excludes_zero"]):
+                continue
+            rel = r["rel_change_pct"]
+            size = abs(rel) if not _isnan(rel) else 0.0
+            if _isnan(rel):
+                main, detail, _ = _effect_text(r)
+                text = f"{r['label']} {main} ({detail})"
+            else:
+                text = (f"{r['label']} {fmt_pct(rel)} ({fmt_pct(r['rel_ci_low_pct'])} to "
+                        f"{fmt_pct(r['rel_ci_high_pct'])})")
+            clear.append((size, text))
+        clear.sort(key=lambda x: -x[0])
+        cost = costs.loc[p, "cost_usd_per_year"] if p in costs.index else float("nan")
+        cost_text = "" if _isnan(cost) else f"; costs USD {fmt_num(cost)}/year"
+        if clear:
+            more = len(clear) - top
+            body = "; ".join(t for _, t in clear[:top]) + (
+                f"; and {more} more clear effect{'s' if more > 1 else ''} below" if more > 0
+                else "")
+        else:
+            body = "no clear effect on the headline outcomes"
+        lines.append(f"{p}: {body}{cost_text}.")
+    return lines
+
+
 HOW_TO_READ = [
     "Each package was simulated with the same seeds as the baseline. Seed k of every package "
     "draws the same random numbers (common random numbers), so run k of a package and run k "
@@ -771,6 +815,22 @@ def report_html(inp: ReportInputs) -> str:
     if inp.all_notes:
         items = "".join(f"<li>{_e(n)}</li>" for n in inp.all_notes)
         parts.append(f'<div class="notes"><b>Read first</b><ul>{items}</ul></div>')
+    parts.append("<h2>What this comparison found</h2>")
+    parts.append("<ul class='findings'>" + "".join(f"<li>{_e(t)}</li>"
+                                                   for t in key_findings(cmp)) + "</ul>")
+    parts.append("<p><b>Caveats.</b> " + " ".join(_e(t) for t in CAVEATS) + "</p>")
+    parts.append("<h2>Headline results</h2>")
+    parts.append(
+        f"<p>Change vs the baseline: mean of the paired differences over the seeds both have, "
+        f"with its 95% confidence interval and the relative change. <b>Bold</b>: the interval "
+        f"excludes 0. Costs are for the {_e(_days_text(sweep))} simulated.</p>")
+    parts.append(_headline_html(cmp))
+    parts.append("<h2>Figures</h2>")
+    for fig in inp.figures:
+        parts.append(f"<figure><h3>{_e(fig.title)}</h3>{img_tag(fig.path, fig.title)}"
+                     f"<figcaption>{_e(fig.caption)}</figcaption></figure>")
+    if not inp.figures:
+        parts.append("<p>No figures could be drawn (see the notes above).</p>")
     parts.append("<h2>What was compared</h2>")
     parts.append(_table(None, [[f"<b>{_e(a)}</b>", _e(b)] for a, b in
                                scenario_facts(sweep, cmp)], raw=True))
@@ -785,20 +845,8 @@ def report_html(inp: ReportInputs) -> str:
             parts.append(_table(list(rows[0]), [list(r.values()) for r in rows]))
         else:
             parts.append("<p>No policies: the status quo of the scenario.</p>")
-    parts.append("<h2>Headline results</h2>")
-    parts.append(
-        f"<p>Change vs the baseline: mean of the paired differences over the seeds both have, "
-        f"with its 95% confidence interval and the relative change. <b>Bold</b>: the interval "
-        f"excludes 0. Costs are for the {_e(_days_text(sweep))} simulated.</p>")
-    parts.append(_headline_html(cmp))
     parts.append("<h2>How to read this</h2>")
     parts.extend(f"<p>{_e(t)}</p>" for t in HOW_TO_READ)
-    parts.append("<h2>Figures</h2>")
-    for fig in inp.figures:
-        parts.append(f"<figure><h3>{_e(fig.title)}</h3>{img_tag(fig.path, fig.title)}"
-                     f"<figcaption>{_e(fig.caption)}</figcaption></figure>")
-    if not inp.figures:
-        parts.append("<p>No figures could be drawn (see the notes above).</p>")
     parts.append("<h2>All outcomes</h2>")
     for p in cmp.policies:
         parts.append(f"<details><summary>{_e(p)}{' (reference)' if p == cmp.baseline else ''}"
@@ -882,6 +930,16 @@ def report_markdown(inp: ReportInputs, out_dir: Path) -> str:
            ""]
     if inp.all_notes:
         out += ["## Read first", ""] + [f"- {n}" for n in inp.all_notes] + [""]
+    out += ["## What this comparison found", ""] + [f"- {t}" for t in key_findings(cmp)]
+    out += ["", "**Caveats.** " + " ".join(CAVEATS), ""]
+    out += ["## Headline results", "",
+            f"Change vs the baseline: paired mean difference over shared seeds, 95% CI, "
+            f"relative change. **Bold**: the interval excludes 0. Costs are for the "
+            f"{_days_text(sweep)} simulated.", "", _headline_md(cmp), ""]
+    out += ["## Figures", ""]
+    for fig in inp.figures:
+        rel = os.path.relpath(fig.path, out_dir)
+        out += [f"### {fig.title}", "", f"![{fig.title}]({rel})", "", fig.caption, ""]
     out += ["## What was compared", "", md_table(["what", "value"], [
         list(f) for f in scenario_facts(sweep, cmp)]), ""]
     for p in cmp.policies:
@@ -892,16 +950,8 @@ def report_markdown(inp: ReportInputs, out_dir: Path) -> str:
         rows = _policy_rows(pkg)
         out += ([md_table(list(rows[0]), [list(r.values()) for r in rows])] if rows
                 else ["No policies: the status quo of the scenario."]) + [""]
-    out += ["## Headline results", "",
-            f"Change vs the baseline: paired mean difference over shared seeds, 95% CI, "
-            f"relative change. **Bold**: the interval excludes 0. Costs are for the "
-            f"{_days_text(sweep)} simulated.", "", _headline_md(cmp), "",
-            "## How to read this", ""]
+    out += ["## How to read this", ""]
     out += [t + "\n" for t in HOW_TO_READ]
-    out += ["## Figures", ""]
-    for fig in inp.figures:
-        rel = os.path.relpath(fig.path, out_dir)
-        out += [f"### {fig.title}", "", f"![{fig.title}]({rel})", "", fig.caption, ""]
     problems = sweep.problems
     out += ["## Runs left out", ""]
     out += ([md_table(["run folder", "status", "reason"],
