@@ -28,6 +28,10 @@ def test_a_multi_market_organisation_has_one_desk_per_commodity_and_shares_leade
     orgs = model.mechanisms["organisations"]
     assert orgs.capacity()[desks].tolist() == [10, 20]
     assert len(orgs.leaders) == lay.n_organisations == 3  # leaders belong to organisations
+    agents = [orgs.agents[d] for d in desks]  # Mesa agents, one per desk
+    assert [a.organisation for a in agents] == [multi[0]] * 2
+    assert [a.leaders for a in agents] == [orgs.leaders[multi[0]]] * 2
+    assert [a.capacity for a in agents] == [10, 20]
 
 
 def test_trip_cost_is_courier_time_when_nothing_is_risky():

@@ -13,7 +13,9 @@ import numpy as np
 
 
 class Organisation(mesa.Agent):
-    """A trafficking organisation: a view onto row ``index`` of the organisations mechanism."""
+    """One desk of a trafficking organisation (the organisation's trade in one commodity):
+    a view onto row ``index`` of the organisations mechanism. The desks of a multi-market
+    organisation share its leaders (:attr:`organisation`)."""
 
     def __init__(self, model, organisations, index: int):
         super().__init__(model)
@@ -31,13 +33,19 @@ class Organisation(mesa.Agent):
         return int(self._orgs.layout.source[self.index])
 
     @property
+    def organisation(self) -> int:
+        """Index of the organisation the desk belongs to (shared by its desks)."""
+        return int(self._orgs.layout.network[self.index])
+
+    @property
     def leaders(self) -> int:
-        """Leaders in place."""
-        return int(self._orgs.leaders[self.index])
+        """Leaders of its organisation in place."""
+        return int(self._orgs.leaders[self.organisation])
 
     @property
     def capacity(self) -> int:
-        """Target couriers given the leaders left."""
+        """Target couriers of the desk given its effort share, the leaders left, viability
+        and supply."""
         return int(self._orgs.capacity()[self.index])
 
     @property

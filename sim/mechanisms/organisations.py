@@ -267,8 +267,10 @@ class Organisations(Mechanism):
         k = int(self.layout.commodity[o])
         com = w.commodities[k]
         value = com.load_median * levers.value_at_source[k]
+        # expected prison cost of an arrest: only arrests not settled on the spot open a case
         legal_by_country = (m.prison_year_cost_usd * levers.penalty_years * m.sentence_fraction
-                            * com.penalty_weight * evidence * levers.conviction_rate)
+                            * com.penalty_weight * (1.0 - com.settlement_prob) * evidence
+                            * levers.conviction_rate)
         legal = legal_by_country[np.maximum(cut(w.country), 0)]
         focus = levers.detection_focus[np.maximum(cut(w.country), 0), k]
         p_known = -np.expm1(-(cut(enforcement.post_hazard)
