@@ -21,7 +21,7 @@ th{background:#f2f4f7;font-weight:600}
 td.num{text-align:right;white-space:nowrap}
 .scroll{overflow-x:auto;max-width:100%}
 .effect{font-weight:400}.clear{font-weight:700}
-.detail{display:block;color:#555;font-size:12px;font-weight:400;white-space:nowrap}
+.detail{display:block;color:#555;font-size:12px;font-weight:400}
 .na{color:#8a8a8a}
 .notes{background:#fff7e0;border:1px solid #e8cf87;padding:10px 16px;border-radius:4px}
 .notes li{margin:4px 0}

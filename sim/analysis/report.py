@@ -657,9 +657,19 @@ CAVEATS = [
 """Caveats stated with the findings of every report."""
 
 
+def _finding_tier(metric: str) -> int:
+    """What a planner looks for first: flows delivered, then revenues, then the rest."""
+    if metric.startswith("delivered_"):
+        return 0
+    if metric.endswith("revenue_usd"):
+        return 1
+    return 2
+
+
 def key_findings(cmp: Comparison, top: int = 3) -> list[str]:
-    """One line per package: its clearest effects on the headline outcomes (CI excluding
-    0, largest relative change first, at most ``top``) and its yearly cost."""
+    """One line per package: its clear effects on the headline outcomes (CI excluding 0;
+    deliveries first, then revenues, then the rest, each by largest relative change; at
+    most ``top``) and its yearly cost."""
     costs = cmp.costs.set_index(POLICY)
     lines = []
     for p in cmp.others:
@@ -676,13 +686,13 @@ def key_findings(cmp: Comparison, top: int = 3) -> list[str]:
             else:
                 text = (f"{r['label']} {fmt_pct(rel)} ({fmt_pct(r['rel_ci_low_pct'])} to "
                         f"{fmt_pct(r['rel_ci_high_pct'])})")
-            clear.append((size, text))
-        clear.sort(key=lambda x: -x[0])
+            clear.append((_finding_tier(m), -size, text))
+        clear.sort(key=lambda x: x[:2])
         cost = costs.loc[p, "cost_usd_per_year"] if p in costs.index else float("nan")
         cost_text = "" if _isnan(cost) else f"; costs USD {fmt_num(cost)}/year"
         if clear:
             more = len(clear) - top
-            body = "; ".join(t for _, t in clear[:top]) + (
+            body = "; ".join(t for *_, t in clear[:top]) + (
                 f"; and {more} more clear effect{'s' if more > 1 else ''} below" if more > 0
                 else "")
         else:

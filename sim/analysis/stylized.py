@@ -1,0 +1,147 @@
+"""Stylized facts (PEERS.md): experiments on the default scenario, paired by seed.
+
+Each fact is a pair of arms (a reference and a treatment, each a set of dotted overrides
+of the default West Africa config) and the quantities that tell whether the fact holds.
+:func:`run_fact` runs both arms for each seed through an executor and returns one tidy
+row per run; :func:`plot_fact` reads such a table (as saved to CSV) and never runs the
+model. ``python -m experiments.stylized_facts`` writes ``docs/stylized_facts/``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from sim.config import ModelConfig, make_config, replace
+
+
+def _outcomes(result) -> dict:
+    """The quantities a fact is judged by: enforcement results, flows and their footprint
+    per commodity, and the people in the trade."""
+    s = result.summary
+    out = {}
+    for key in ("arrests", "seized_value_usd", "trafficker_revenue_usd", "couriers_active_end",
+                "couriers_detained_end", "couriers_imprisoned_end", "participation_end",
+                "recruits"):
+        out[key] = float(s[key])
+    for c in result.commodities:
+        for key in (f"delivered_{c}", f"seized_{c}", f"route_cells_{c}", f"spread_km_{c}"):
+            out[key] = float(s[key])
+    return out
+
+
+@dataclass(frozen=True)
+class Fact:
+    """A stylized fact: what it says, its two arms and the horizon."""
+
+    name: str
+    says: str
+    source: str
+    reference: dict = field(default_factory=dict)
+    treatment: dict = field(default_factory=dict)
+    arms: tuple[str, str] = ("reference", "treatment")
+    steps: int = 180
+    detail: str = ""
+    """What the arms are, in a few words (figure title)."""
+
+
+FACTS: dict[str, Fact] = {f.name: f for f in (
+    Fact("unpredictable_patrols",
+         "Random allocation of patrols beats predictable allocation of the same effort.",
+         "SOAR (RAND), PEERS.md fact 4",
+         reference={"model.patrol_moves_per_day": 0, "model.patrol_redeploy_prob": 0.0},
+         arms=("static patrols", "moving patrols"),
+         detail="moving: the default random walks and re-tasking; static: the same patrols, "
+                "never moved"),
+)}
+"""The stylized facts the model is tested against (tests/test_stylized_facts.py)."""
+
+
+def fact_task(config: ModelConfig, overrides: dict) -> dict:
+    """Executor task: one run of one arm; returns :func:`_outcomes` of it."""
+    from sim.simulate import simulate
+
+    return _outcomes(simulate(replace(config, **overrides)))
+
+
+def run_fact(name: str, seeds: Sequence[int], executor=None,
+             fn: Callable | None = None) -> pd.DataFrame:
+    """Run both arms of fact ``name`` for each seed; one row per run (``arm``, ``seed`` and
+    the quantities of :func:`_outcomes`)."""
+    from sim.analysis.executor import ProcessExecutor, Task
+
+    fact = FACTS[name]
+    base = make_config("west_africa", steps=fact.steps)
+    tasks = [Task(f"{arm}:{seed}", {"seed": int(seed), **over})
+             for seed in seeds
+             for arm, over in zip(fact.arms, (fact.reference, fact.treatment), strict=True)]
+    executor = executor or ProcessExecutor(min(len(tasks), 2), fn=fn or fact_task)
+    rows = []
+    for out in executor.run(base, tasks):
+        if not out.ok:
+            raise RuntimeError(f"run {out.task.key} of fact {name} failed: {out.error}")
+        arm, seed = out.task.key.rsplit(":", 1)
+        rows.append({"arm": arm, "seed": int(seed), **out.result})
+    return pd.DataFrame(rows).sort_values(["arm", "seed"]).reset_index(drop=True)
+
+
+def paired(table: pd.DataFrame, column: str, arms: tuple[str, str]) -> pd.Series:
+    """Per seed: the treatment arm's value minus the reference arm's."""
+    wide = table.pivot(index="seed", columns="arm", values=column)
+    return wide[arms[1]] - wide[arms[0]]
+
+
+def t_interval(d: np.ndarray) -> tuple[float, float, float]:
+    """Mean and 95 % Student-t interval of ``d``."""
+    from scipy import stats
+
+    d = np.asarray(d, float)
+    m = float(d.mean())
+    if len(d) < 2:
+        return m, float("nan"), float("nan")
+    h = float(stats.t.ppf(0.975, len(d) - 1) * d.std(ddof=1) / np.sqrt(len(d)))
+    return m, m - h, m + h
+
+
+def plot_fact(table: pd.DataFrame, name: str, path) -> None:
+    """The figure of one fact, from its table (see the module docstring)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from sim.metrics import describe_column
+
+    fact = FACTS[name]
+    ref, treat = fact.arms
+    units = {"cocaine": "kg", "fuel": "L", "gold": "kg"}  # the default scenario's
+    cols = ["arrests", "seized_value_usd", "delivered_fuel", "delivered_gold",
+            "route_cells_cocaine", "spread_km_gold"]
+    fig, axes = plt.subplots(2, 3, figsize=(12, 7.4), squeeze=False)
+    for ax, col in zip(axes.ravel(), cols, strict=True):
+        wide = table.pivot(index="seed", columns="arm", values=col)
+        ax.plot([0, 1], wide[[ref, treat]].T.values, color="#999999", lw=0.8)
+        ax.scatter(np.zeros(len(wide)), wide[ref], color="#4c72b0", zorder=3)
+        ax.scatter(np.ones(len(wide)), wide[treat], color="#dd8452", zorder=3)
+        m, lo, hi = t_interval((wide[treat] - wide[ref]).to_numpy())
+        ax.set_xticks([0, 1], [ref, treat], fontsize=8)
+        ax.set_xlim(-0.4, 1.4)
+        label, unit = describe_column(col, units)
+        ax.set_title(f"{label} ({unit})\nchange {m:+.3g} (95 % CI {lo:+.3g} to {hi:+.3g})",
+                     fontsize=9)
+        ax.grid(axis="y", alpha=0.3)
+    n = table["seed"].nunique()
+    import textwrap
+
+    sub = textwrap.fill(f"({fact.source}; West Africa, {fact.steps} days, {n} seeds paired, "
+                        f"{treat} vs {ref}; {fact.detail})", 150)
+    fig.suptitle(f"{fact.says}\n{sub}", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+__all__ = ["FACTS", "Fact", "fact_task", "paired", "plot_fact", "run_fact", "t_interval"]
