@@ -26,3 +26,14 @@ def test_moving_patrols_beat_the_same_patrols_kept_in_place(patrols):
         assert t_interval(paired(patrols, col, arms).to_numpy())[1] > 0, col
     for col in ("delivered_fuel", "delivered_gold"):
         assert t_interval(paired(patrols, col, arms).to_numpy())[2] < 0, col
+
+
+def test_more_arrests_without_less_recruitment_leave_as_many_in_the_trade():
+    """Prieto-Curiel et al. (2023): incapacitation is not enough. Doubled detection gives
+    many more arrests, recruitment refills the vacancies, and the share of community
+    members in the trade is not lower at the end."""
+    table = run_fact("incapacitation", range(1, 5), executor=ProcessExecutor(2, fn=fact_task))
+    arms = FACTS["incapacitation"].arms
+    assert t_interval(paired(table, "arrests", arms).to_numpy())[1] > 0
+    assert t_interval(paired(table, "recruits", arms).to_numpy())[1] > 0
+    assert t_interval(paired(table, "participation_end", arms).to_numpy())[2] > 0
