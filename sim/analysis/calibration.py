@@ -1,0 +1,299 @@
+"""Calibration targets: published figures, each with its band and source, against the model.
+
+A calibration file (``configs/calibration/<name>.yaml``, validated by
+:class:`CalibrationConfig`) lists targets. A target names the scenario (and optionally a
+shock) it is measured on, a *measure* of a run (:data:`MEASURES`: a summary column, a
+quantity per year, the share of a country's arrests charged or convicted, what was seized in
+some countries, or the paired response to a shock over a window of days), its band
+``[lo, hi]`` and its source; ``held_out`` targets are validations, reported but never used in
+a fit. :func:`check_targets` runs every scenario the targets need for ``seeds`` seeds
+(through the study executor, paired by seed) and returns one row per target: the simulated
+mean and its 95 % interval over seeds, and whether the mean is in the band.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.config import ModelConfig, config_dict, from_dict, replace
+from sim.constants import COMMODITY_KINDS, DAYS_PER_YEAR
+from sim.schema import ConfigError, spec
+
+MEASURES = ("summary", "per_year", "charged_share", "convicted_share", "seized_in",
+            "shock_response")
+"""What a target may measure (see :func:`measure`)."""
+
+TARGET_COLUMNS = ["target", "source", "lo", "hi", "simulated", "ci_low", "ci_high", "in_band",
+                  "unit", "held_out", "scenario", "shock", "measure", "n_seeds"]
+"""Columns of ``targets.csv``."""
+
+
+@dataclass(frozen=True)
+class TargetSpec:
+    """One published figure the model is compared with."""
+
+    scenario: str = spec(doc="scenario the target is measured on (configs/scenario/)")
+    measure: str = spec(choices=MEASURES, doc="what is measured (sim.analysis.calibration)")
+    lo: float = spec(-1e15, 1e15, doc="lower end of the band")
+    hi: float = spec(-1e15, 1e15, doc="upper end of the band")
+    source: str = spec(doc="where the band comes from (FACTS.md section, or 'assumption: ...')")
+    unit: str = spec(default="", empty=True, doc="unit of the band")
+    column: str | None = spec(default=None, doc="summary column (measures summary, per_year, "
+                                                "shock_response)")
+    countries: list[str] = spec(default=[], empty=True,
+                                doc="ISO3 codes (measures charged_share, convicted_share, "
+                                    "seized_in)")
+    kind: str | None = spec(choices=COMMODITY_KINDS, default=None,
+                            doc="commodity kind counted (charged_share, convicted_share)")
+    commodity: str | None = spec(default=None, doc="commodity (measure seized_in)")
+    shock: str | None = spec(default=None, doc="shock of the run (measure shock_response)")
+    window_days: int = spec(1, 36_500, default=30, unit="days",
+                            doc="days after the shock's start (measure shock_response)")
+    scale: float = spec(-1e15, 1e15, default=1.0,
+                        doc="factor from the model's unit to the band's (e.g. 0.001 kg -> t)")
+    held_out: bool = spec(default=False, doc="a validation: reported, never fitted")
+
+    def check(self, path: str) -> None:
+        """Band ordered; the fields the measure needs given."""
+        if self.hi < self.lo:
+            raise ConfigError(f"{path}.hi = {self.hi:g} is not allowed: must be >= "
+                              f"{path}.lo = {self.lo:g}")
+        needs = {"summary": ["column"], "per_year": ["column"], "shock_response":
+                 ["column", "shock"], "charged_share": ["countries"],
+                 "convicted_share": ["countries"], "seized_in": ["countries", "commodity"]}
+        for name in needs[self.measure]:
+            if not getattr(self, name):
+                raise ConfigError(f"{path}.{name} is missing: measure {self.measure!r} "
+                                  f"needs it")
+
+
+@dataclass(frozen=True)
+class CalibrationConfig:
+    """A calibration file: targets, the seeds and the horizon they are measured over."""
+
+    name: str = spec(doc="calibration name")
+    description: str = spec(doc="one line for reports")
+    steps: int = spec(1, 36_500, unit="days", doc="days per run")
+    seeds: int = spec(2, 1000, doc="replications (seeds 1..seeds), paired across scenarios")
+    targets: dict[str, TargetSpec] = spec(doc="targets by name")
+    workers: int = spec(1, 1024, default=2, doc="processes of the local pool")
+
+
+def load_calibration(data: dict) -> CalibrationConfig:
+    """A validated calibration; every target's scenario, shock, column, country and
+    commodity checked against the shipped configs (ConfigError naming the field)."""
+    cal = from_dict(CalibrationConfig, data, "calibration")
+    for name, t in cal.targets.items():
+        path = f"calibration.targets.{name}"
+        try:
+            cfg = from_dict(ModelConfig, config_dict(t.scenario, shock=t.shock or "none",
+                                                     steps=cal.steps))
+        except ConfigError as err:
+            raise ConfigError(f"{path}: {err}") from None
+        sc = cfg.scenario
+        for i, iso in enumerate(t.countries):
+            if iso not in sc.countries:
+                raise ConfigError(f"{path}.countries[{i}] = {iso!r} is not allowed: must be a "
+                                  f"core country of scenario {sc.name!r}: "
+                                  f"{', '.join(sc.countries)}")
+        if t.commodity is not None and t.commodity not in sc.commodities:
+            raise ConfigError(f"{path}.commodity = {t.commodity!r} is not allowed: must be a "
+                              f"commodity of scenario {sc.name!r}: {', '.join(sc.commodities)}")
+    return cal
+
+
+def _runs_needed(cal: CalibrationConfig) -> list[tuple[str, str]]:
+    """(scenario, shock) pairs to run; a shock response also needs its baseline."""
+    need = []
+    for t in cal.targets.values():
+        pairs = [(t.scenario, "none")]
+        if t.measure == "shock_response":
+            pairs.append((t.scenario, t.shock))
+        for p in pairs:
+            if p not in need:
+                need.append(p)
+    return need
+
+
+def measure_task(config: ModelConfig, overrides: dict) -> dict:
+    """Executor task: one run; returns every quantity the targets of that run may measure
+    (``overrides["targets"]``: the target specs as mappings)."""
+    from sim.simulate import simulate
+
+    over = dict(overrides)
+    targets = [TargetSpec(**t) for t in over.pop("targets")]
+    shock_start = over.pop("shock_start", None)
+    result = simulate(replace(config, **over))
+    out = {}
+    for i, t in enumerate(targets):  # only the targets of this run's scenario
+        out[str(i)] = (measure(t, result, shock_start)
+                       if t.scenario == result.config.scenario.name else float("nan"))
+    return out
+
+
+def measure(t: TargetSpec, result, shock_start: int | None = None) -> float:
+    """The quantity target ``t`` measures on one run (for ``shock_response``: the column's
+    total over the ``window_days`` after the shock's start, to be paired with the baseline).
+
+    - ``summary``: a summary column; ``per_year``: a summary column per year of the run;
+    - ``charged_share`` / ``convicted_share``: cases charged (convicted) / arrests of couriers
+      of commodities of ``kind`` in ``countries``, from the event log (cohorts differ);
+    - ``seized_in``: quantity of ``commodity`` seized in ``countries`` per year.
+    """
+    s, ev = result.summary, result.events
+    years = len(result.timeseries) / DAYS_PER_YEAR
+    if t.measure == "summary":
+        return float(s[t.column])
+    if t.measure == "per_year":
+        return float(s[t.column]) / years
+    if t.measure in ("charged_share", "convicted_share"):
+        names = [c for c, com in result.config.scenario.commodities.items()
+                 if t.kind is None or com.kind == t.kind]
+        mine = ev[ev["country"].isin(t.countries) & ev["commodity"].isin(names)]
+        arrests = int((mine["event"] == "arrest").sum())
+        count = int((mine["event"] == ("charge" if t.measure == "charged_share"
+                                       else "conviction")).sum())
+        return count / arrests if arrests else float("nan")
+    if t.measure == "seized_in":
+        mine = ev[(ev["event"] == "seizure") & ev["country"].isin(t.countries)
+                  & (ev["commodity"] == t.commodity)]
+        return float(mine["quantity"].sum()) / years
+    ts = result.timeseries  # shock_response: the window's total
+    start = max(int(shock_start if shock_start is not None else 1), 1)
+    window = ts[(ts["step"] >= start) & (ts["step"] < start + t.window_days)]
+    return float(window[t.column].sum())
+
+
+def check_targets(cal: CalibrationConfig, executor=None) -> pd.DataFrame:
+    """Every target at the shipped defaults over ``cal.seeds`` seeds: one row per target
+    (:data:`TARGET_COLUMNS`)."""
+    from sim.analysis.executor import ProcessExecutor, Task
+
+    executor = executor or ProcessExecutor(cal.workers, fn=measure_task)
+    values: dict[tuple[str, str], dict[int, dict]] = {}
+    names = list(cal.targets)
+    specs = [dataclasses.asdict(cal.targets[n]) for n in names]
+    for scenario, shock in _runs_needed(cal):
+        base = from_dict(ModelConfig, config_dict(scenario, shock=shock, steps=cal.steps))
+        tasks = [Task(f"{seed}", {"seed": seed, "targets": specs,
+                                  "shock_start": base.shock.start if shock != "none" else
+                                  _shock_start(cal, scenario)})
+                 for seed in range(1, cal.seeds + 1)]
+        runs = {}
+        for out in executor.run(base, tasks):
+            if not out.ok:
+                raise RuntimeError(f"run {scenario}/{shock} seed {out.task.key} failed: "
+                                   f"{out.error}")
+            runs[int(out.task.key)] = out.result
+        values[(scenario, shock)] = runs
+    rows = []
+    for i, name in enumerate(names):
+        t = cal.targets[name]
+        base = values[(t.scenario, "none")]
+        seeds = sorted(base)
+        if t.measure == "shock_response":
+            shocked = values[(t.scenario, t.shock)]
+            per_seed = np.array([(shocked[s][str(i)] - base[s][str(i)]) / base[s][str(i)]
+                                 if base[s][str(i)] else np.nan for s in seeds])
+        else:
+            per_seed = np.array([base[s][str(i)] for s in seeds], float)
+        per_seed = per_seed[np.isfinite(per_seed)] * t.scale
+        mean, low, high = _interval(per_seed)
+        rows.append({"target": name, "source": t.source, "lo": t.lo, "hi": t.hi,
+                     "simulated": mean, "ci_low": low, "ci_high": high,
+                     "in_band": bool(t.lo <= mean <= t.hi) if np.isfinite(mean) else False,
+                     "unit": t.unit, "held_out": t.held_out, "scenario": t.scenario,
+                     "shock": t.shock or "", "measure": t.measure, "n_seeds": len(per_seed)})
+    return pd.DataFrame(rows, columns=TARGET_COLUMNS)
+
+
+def _shock_start(cal: CalibrationConfig, scenario: str) -> int | None:
+    """The start day of the shock a baseline run of ``scenario`` is paired with (the window
+    of a shock response is measured on both runs)."""
+    for t in cal.targets.values():
+        if t.scenario == scenario and t.measure == "shock_response":
+            return int(from_dict(ModelConfig, config_dict(scenario, shock=t.shock,
+                                                          steps=cal.steps)).shock.start)
+    return None
+
+
+def _interval(d: np.ndarray) -> tuple[float, float, float]:
+    """Mean and 95 % Student-t interval (NaN without data; no interval from one seed)."""
+    from scipy import stats
+
+    if len(d) == 0:
+        return float("nan"), float("nan"), float("nan")
+    m = float(d.mean())
+    if len(d) < 2:
+        return m, float("nan"), float("nan")
+    h = float(stats.t.ppf(0.975, len(d) - 1) * d.std(ddof=1) / np.sqrt(len(d)))
+    return m, m - h, m + h
+
+
+def report_markdown(cal: CalibrationConfig, table: pd.DataFrame, command: str) -> str:
+    """The targets report in Markdown: how to read it, then one row per target."""
+    from sim.analysis.html import md_table
+
+    fitted = table[~table["held_out"]]
+    lines = [f"# Calibration targets: {cal.name}", "", cal.description, "",
+             f"Shipped defaults, {cal.seeds} seeds (1..{cal.seeds}), {cal.steps} days per run; "
+             f"simulated = mean over seeds with its 95 % interval (the model's randomness "
+             f"only). In band: the mean lies inside the published band. This is the check "
+             f"at the shipped defaults: no parameter has been fitted to these targets yet.", "",
+             f"**{int(fitted['in_band'].sum())} of {len(fitted)} fitted targets in band**; "
+             f"held-out validations: "
+             + (", ".join(f"{r.target} {'in' if r.in_band else 'outside'} band"
+                          for r in table[table["held_out"]].itertuples()) or "none") + ".", ""]
+
+    def num(x):
+        return "n/a" if not np.isfinite(x) else f"{x:.4g}"
+
+    rows = [[r.target + (" (held out)" if r.held_out else ""), f"{num(r.lo)} – {num(r.hi)}",
+             r.unit, f"{num(r.simulated)} ({num(r.ci_low)} to {num(r.ci_high)})",
+             "yes" if r.in_band else "**no**", r.source] for r in table.itertuples()]
+    lines += [md_table(["target", "band", "unit", "simulated (95 % CI)", "in band", "source"],
+                       rows), "", "Reproduce:", "", "```bash", command, "```", ""]
+    return "\n".join(lines)
+
+
+def report_html(cal: CalibrationConfig, table: pd.DataFrame, command: str) -> str:
+    """The same report as one self-contained HTML page."""
+    from sim.analysis.html import CSS, escape
+    from sim.analysis.html import table as html_table
+
+    md = report_markdown(cal, table, command)
+    head, _, _ = md.partition("| target |")
+    paras = [p for p in head.split("\n\n") if p.strip() and not p.startswith("# ")]
+
+    def num(x):
+        return "n/a" if not np.isfinite(x) else f"{x:.4g}"
+
+    rows = [[escape(r.target) + (" <i>(held out)</i>" if r.held_out else ""),
+             f"{num(r.lo)} – {num(r.hi)}", escape(r.unit),
+             f"{num(r.simulated)}<span class='detail'>95 % CI {num(r.ci_low)} to "
+             f"{num(r.ci_high)}</span>",
+             "yes" if r.in_band else "<b>no</b>", escape(r.source)] for r in table.itertuples()]
+    body = "".join(f"<p>{escape(p).replace('**', '')}</p>" for p in paras)
+    return ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+            f"<title>Calibration targets — {escape(cal.name)}</title><style>{CSS}</style>"
+            f"</head><body><h1>Calibration targets: {escape(cal.name)}</h1>{body}"
+            + html_table(["target", "band", "unit", "simulated", "in band", "source"], rows,
+                         raw=True)
+            + f"<h2>Reproduce</h2><pre>{escape(command)}</pre></body></html>")
+
+
+def calibration_dict(name: str) -> dict[str, Any]:
+    """The mapping of ``configs/calibration/<name>.yaml``."""
+    from sim.config import _read_yaml
+
+    return _read_yaml("calibration", f"{name}.yaml")
+
+
+__all__ = ["CalibrationConfig", "MEASURES", "TARGET_COLUMNS", "TargetSpec", "calibration_dict",
+           "check_targets", "load_calibration", "measure", "measure_task", "report_html",
+           "report_markdown"]

@@ -1,0 +1,105 @@
+"""Calibration targets: the file is checked before anything runs, every measure reads a run
+as documented, and the table says in or out of band."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sim.analysis.calibration import (
+    TARGET_COLUMNS,
+    TargetSpec,
+    calibration_dict,
+    check_targets,
+    load_calibration,
+    measure,
+    measure_task,
+)
+from sim.analysis.executor import ProcessExecutor
+from sim.config import ConfigError, make_config
+from sim.simulate import simulate
+
+
+def toy_calibration(**targets):
+    return {"name": "t", "description": "test", "steps": 60, "seeds": 2, "targets": targets}
+
+
+DELIVERED = {"scenario": "toy", "measure": "per_year", "column": "delivered_cocaine",
+             "lo": 0.0, "hi": 1e9, "source": "test"}
+
+
+def test_the_shipped_calibration_file_is_valid_and_names_its_sources():
+    cal = load_calibration(calibration_dict("targets"))
+    assert len([t for t in cal.targets.values() if not t.held_out]) >= 5
+    assert [n for n, t in cal.targets.items() if t.held_out] == ["sahel_cocaine_seizures"]
+    assert all("FACTS.md" in t.source for t in cal.targets.values())
+
+
+@pytest.mark.parametrize("target, needle", [
+    ({**DELIVERED, "lo": 5.0, "hi": 1.0}, "calibration.targets.x.hi = 1 is not allowed"),
+    ({**DELIVERED, "column": None}, "calibration.targets.x.column is missing"),
+    ({**DELIVERED, "measure": "guess"}, "calibration.targets.x.measure = 'guess' is not allowed"),
+    ({**DELIVERED, "scenario": "atlantis"}, "calibration.targets.x: scenario = 'atlantis'"),
+    ({**DELIVERED, "measure": "seized_in", "commodity": "gold", "countries": ["AAA"]},
+     "calibration.targets.x.commodity = 'gold' is not allowed"),
+    ({**DELIVERED, "measure": "charged_share", "countries": ["NGA"]},
+     "calibration.targets.x.countries[0] = 'NGA' is not allowed"),
+])
+def test_a_bad_target_is_refused_naming_the_field(target, needle):
+    with pytest.raises(ConfigError) as err:
+        load_calibration(toy_calibration(x=target))
+    assert str(err.value).startswith(needle)
+
+
+def test_measures_read_the_run_as_documented():
+    run = simulate(make_config("toy", seed=1, steps=73))
+    ev, years = run.events, 73 / 365
+    t = TargetSpec(**DELIVERED)
+    assert measure(t, run) == pytest.approx(run.summary["delivered_cocaine"] / years)
+    arrests = ev[(ev["event"] == "arrest") & (ev["country"] == "BBB")]
+    charges = ev[(ev["event"] == "charge") & (ev["country"] == "BBB")]
+    share = TargetSpec(scenario="toy", measure="charged_share", countries=["BBB"], lo=0, hi=1,
+                       source="test")
+    assert len(arrests) > 0
+    assert measure(share, run) == pytest.approx(len(charges) / len(arrests))
+    seized = TargetSpec(scenario="toy", measure="seized_in", countries=["AAA", "BBB"],
+                        commodity="fuel", lo=0, hi=1, source="test")
+    mine = ev[(ev["event"] == "seizure") & ev["country"].isin(["AAA", "BBB"])
+              & (ev["commodity"] == "fuel")]
+    assert measure(seized, run) == pytest.approx(mine["quantity"].sum() / years)
+
+
+@pytest.mark.slow
+def test_the_targets_table_pairs_shock_and_baseline_and_marks_the_band():
+    cal = load_calibration(toy_calibration(
+        inside={**DELIVERED},
+        outside={**DELIVERED, "lo": -2.0, "hi": -1.0},
+        fuel_response={"scenario": "west_africa", "measure": "shock_response",
+                       "shock": "nigeria_subsidy_removal", "column": "delivered_fuel",
+                       "window_days": 20, "lo": -1.0, "hi": 0.0, "source": "test"}) | {
+        "steps": 150})
+    table = check_targets(cal, ProcessExecutor(2, fn=measure_task))
+    assert list(table.columns) == TARGET_COLUMNS
+    rows = table.set_index("target")
+    assert rows.loc["inside", "in_band"] and not rows.loc["outside", "in_band"]
+    assert rows.loc["inside", "n_seeds"] == 2
+    # the subsidy removal starts on day 120: fuel delivered over days 120-139 falls against
+    # the same seed's baseline
+    assert rows.loc["fuel_response", "simulated"] < 0 and rows.loc["fuel_response", "in_band"]
+    assert np.isfinite(rows.loc["fuel_response", "ci_low"])
+
+
+@pytest.mark.slow
+def test_the_command_refuses_a_bad_value_with_one_line(tmp_path):
+    import subprocess
+    import sys
+
+    from tests.paths import ROOT
+
+    proc = subprocess.run([sys.executable, "-m", "experiments.calibrate", "calibration.seeds=1",
+                           f"hydra.run.dir={tmp_path / 'out'}"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert proc.stderr.strip() == ("error: calibration.seeds = 1 is not allowed: must be an "
+                                   "integer in [2, 1000]")
+    assert not (tmp_path / "out").exists()
