@@ -4,7 +4,9 @@ Validates the calibration file (``configs/calibration/<name>.yaml``; any field c
 overridden, e.g. ``calibration.seeds=3``), runs the shipped defaults for every scenario
 (and shock) its targets need, paired by seed, and writes ``targets.csv``, ``report.md`` and
 ``report.html`` into Hydra's run directory (``outputs/calibration/<name>``, or
-``hydra.run.dir=DIR``). A bad value prints one line and exits with status 2.
+``hydra.run.dir=DIR``). With ``parameters`` and ``calibration.samples=N``, it also runs a
+history-matching wave (``wave.jsonl``, resumable; ``wave.csv``; a summary in the report).
+A bad value prints one line and exits with status 2.
 """
 
 from __future__ import annotations
@@ -18,7 +20,14 @@ from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
 from experiments.common import fail
-from sim.analysis.calibration import check_targets, load_calibration, report_html, report_markdown
+from sim.analysis.calibration import (
+    check_targets,
+    load_calibration,
+    report_html,
+    report_markdown,
+    run_wave,
+    wave_summary,
+)
 from sim.atomic import write_text
 from sim.schema import ConfigError
 
@@ -34,13 +43,18 @@ def main(cfg: DictConfig) -> None:
         return
     table = check_targets(cal)
     folder.mkdir(parents=True, exist_ok=True)
+    lines = None
+    if cal.samples:
+        wave = run_wave(cal, folder, table, progress=True)
+        write_text(folder / "wave.csv", wave.to_csv(index=False, float_format="%.6g"))
+        lines = wave_summary(cal, wave)
     overrides = HydraConfig.get().overrides.task
     where = os.path.relpath(folder) if not os.path.relpath(folder).startswith("..") else folder
     command = shlex.join([".venv/bin/python", "-m", "experiments.calibrate", *overrides,
                           f"hydra.run.dir={where}"])
     write_text(folder / "targets.csv", table.to_csv(index=False, float_format="%.6g"))
-    write_text(folder / "report.md", report_markdown(cal, table, command))
-    write_text(folder / "report.html", report_html(cal, table, command))
+    write_text(folder / "report.md", report_markdown(cal, table, command, lines))
+    write_text(folder / "report.html", report_html(cal, table, command, lines))
     fitted = table[~table["held_out"]]
     print(f"{int(fitted['in_band'].sum())} of {len(fitted)} fitted targets in band; "
           f"report: {folder / 'report.html'}")

@@ -103,3 +103,55 @@ def test_the_command_refuses_a_bad_value_with_one_line(tmp_path):
     assert proc.stderr.strip() == ("error: calibration.seeds = 1 is not allowed: must be an "
                                    "integer in [2, 1000]")
     assert not (tmp_path / "out").exists()
+
+
+class CountingExecutor:
+    """The process pool, counting the tasks it is given."""
+
+    def __init__(self):
+        self.inner, self.count = ProcessExecutor(2, fn=measure_task), 0
+
+    def run(self, config, tasks):
+        tasks = list(tasks)
+        self.count += len(tasks)
+        return self.inner.run(config, tasks)
+
+
+@pytest.mark.slow
+def test_a_history_matching_wave_rules_rows_out_and_resumes(tmp_path):
+    from sim.analysis.calibration import WAVE_FILE, run_wave, wave_summary
+
+    cal = load_calibration(toy_calibration(
+        cocaine={**DELIVERED, "lo": 0.0, "hi": 1e9},
+        fuel={**DELIVERED, "column": "delivered_fuel", "lo": -1e10, "hi": -9e9}) | {
+        "samples": 4, "seed": 7, "parameters": {
+            "model.patrol_detection_prob": {"lo": 0.01, "hi": 0.04},
+            "scenario.commodities.fuel.couriers_per_organisation": {"lo": 5, "hi": 40}}})
+    defaults = check_targets(cal, ProcessExecutor(2, fn=measure_task))
+    ex = CountingExecutor()
+    wave = run_wave(cal, tmp_path, defaults, ex)
+    assert ex.count == 4 and len(wave) == 4
+    assert wave["scenario.commodities.fuel.couriers_per_organisation"].between(5, 40).all()
+    # a negative band of fuel delivered cannot hold: every row is ruled out by it
+    assert not wave["plausible"].any() and (wave["I.fuel"] > cal.cutoff).all()
+    assert (wave["I.cocaine"] < cal.cutoff).all()
+    lines = wave_summary(cal, wave)
+    assert "4 Latin-hypercube rows" in lines[0] and "fuel 4" in " ".join(lines)
+    # interrupted: drop one finished run; a rerun does only that one
+    path = tmp_path / WAVE_FILE
+    kept = path.read_text().splitlines()[:-1]
+    path.write_text("\n".join(kept) + "\n")
+    again = run_wave(cal, tmp_path, defaults, ex)
+    assert ex.count == 5
+    assert again.equals(wave)  # the same rows, values and verdicts
+
+
+def test_wave_parameters_are_checked_against_the_schema():
+    bad = toy_calibration(x=DELIVERED) | {"parameters": {"model.patrol_detection_prob":
+                                                         {"lo": 0.5, "hi": 2.0}}}
+    with pytest.raises(ConfigError, match=r"calibration.parameters.model.patrol_detection_prob "
+                                          r"= \[0.5, 2\] is not allowed: must lie in"):
+        load_calibration(bad)
+    unknown = toy_calibration(x=DELIVERED) | {"parameters": {"model.nothing": {"lo": 0, "hi": 1}}}
+    with pytest.raises(ConfigError, match="calibration.parameters.model.nothing is not a known"):
+        load_calibration(unknown)

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.analysis.study import ParameterSpec, field_meta, run_seed
 from sim.config import ModelConfig, config_dict, from_dict, replace
 from sim.constants import COMMODITY_KINDS, DAYS_PER_YEAR
 from sim.schema import ConfigError, spec
@@ -29,7 +30,7 @@ MEASURES = ("summary", "per_year", "charged_share", "convicted_share", "seized_i
 """What a target may measure (see :func:`measure`)."""
 
 TARGET_COLUMNS = ["target", "source", "lo", "hi", "simulated", "ci_low", "ci_high", "in_band",
-                  "unit", "held_out", "scenario", "shock", "measure", "n_seeds"]
+                  "unit", "held_out", "scenario", "shock", "measure", "n_seeds", "noise_sd"]
 """Columns of ``targets.csv``."""
 
 
@@ -74,7 +75,8 @@ class TargetSpec:
 
 @dataclass(frozen=True)
 class CalibrationConfig:
-    """A calibration file: targets, the seeds and the horizon they are measured over."""
+    """A calibration file: targets, the seeds and the horizon they are measured over, and
+    (optionally) the parameters of a history-matching wave over their prior ranges."""
 
     name: str = spec(doc="calibration name")
     description: str = spec(doc="one line for reports")
@@ -82,6 +84,14 @@ class CalibrationConfig:
     seeds: int = spec(2, 1000, doc="replications (seeds 1..seeds), paired across scenarios")
     targets: dict[str, TargetSpec] = spec(doc="targets by name")
     workers: int = spec(1, 1024, default=2, doc="processes of the local pool")
+    parameters: dict[str, ParameterSpec] = spec(default={}, empty=True,
+                                                doc="uncertain parameters (dotted config "
+                                                    "paths) with their prior ranges")
+    samples: int = spec(0, 1_000_000, default=0,
+                        doc="rows of the history-matching wave (Latin hypercube); 0 = none")
+    seed: int = spec(0, 2**63 - 1, default=0, doc="root seed of the wave's rows")
+    cutoff: float = spec(0, 100, default=3.0,
+                         doc="implausibility above which a row is ruled out (3: Pukelsheim)")
 
 
 def load_calibration(data: dict) -> CalibrationConfig:
@@ -104,6 +114,21 @@ def load_calibration(data: dict) -> CalibrationConfig:
         if t.commodity is not None and t.commodity not in sc.commodities:
             raise ConfigError(f"{path}.commodity = {t.commodity!r} is not allowed: must be a "
                               f"commodity of scenario {sc.name!r}: {', '.join(sc.commodities)}")
+    for pname, prm in cal.parameters.items():
+        path = f"calibration.parameters.{pname}"
+        known = False
+        for scenario, _ in _runs_needed(cal):
+            base = from_dict(ModelConfig, config_dict(scenario, steps=cal.steps))
+            meta = field_meta(base, pname)
+            if meta is None:
+                continue
+            known = True
+            lo, hi = meta.get("lo"), meta.get("hi")
+            if (lo is not None and prm.lo < lo) or (hi is not None and prm.hi > hi):
+                raise ConfigError(f"{path} = [{prm.lo:g}, {prm.hi:g}] is not allowed: must lie "
+                                  f"in the schema's range [{lo:g}, {hi:g}]")
+        if not known:
+            raise ConfigError(f"{path} is not a known field of any scenario the targets use")
     return cal
 
 
@@ -208,8 +233,148 @@ def check_targets(cal: CalibrationConfig, executor=None) -> pd.DataFrame:
                      "simulated": mean, "ci_low": low, "ci_high": high,
                      "in_band": bool(t.lo <= mean <= t.hi) if np.isfinite(mean) else False,
                      "unit": t.unit, "held_out": t.held_out, "scenario": t.scenario,
-                     "shock": t.shock or "", "measure": t.measure, "n_seeds": len(per_seed)})
+                     "shock": t.shock or "", "measure": t.measure, "n_seeds": len(per_seed),
+                     "noise_sd": float(per_seed.std(ddof=1)) if len(per_seed) > 1
+                     else float("nan")})
     return pd.DataFrame(rows, columns=TARGET_COLUMNS)
+
+
+WAVE_FILE = "wave.jsonl"
+"""One JSON line per finished run of the history-matching wave (resumable)."""
+
+
+def wave_sample(cal: CalibrationConfig) -> np.ndarray:
+    """The wave's Latin-hypercube sample (rows x parameters) over the prior ranges."""
+    from SALib.sample import latin
+
+    names = list(cal.parameters)
+    prob = {"num_vars": len(names), "names": names,
+            "bounds": [cal.parameters[n].salib()[0] for n in names],
+            "dists": [cal.parameters[n].salib()[1] for n in names]}
+    return latin.sample(prob, cal.samples, seed=cal.seed % 2**32)
+
+
+def run_wave(cal: CalibrationConfig, folder, defaults: pd.DataFrame, executor=None,
+             progress: bool = False) -> pd.DataFrame:
+    """One wave of history matching: every sample row runs each scenario (and shock) the
+    targets need, with its own seed (shared by the row's runs, so a shock is paired with its
+    baseline), appending each run to ``wave.jsonl`` as it finishes (a rerun does only the
+    missing runs). Returns one row per sample row: the parameters, each fitted target's
+    value and implausibility ``I = |value - band mid| / sqrt(half band ** 2 + noise sd ** 2)``
+    (noise sd over seeds at the defaults, from ``defaults``), ``max_I`` and ``plausible``
+    (``max_I <= cutoff``)."""
+    import json
+    from pathlib import Path
+
+    from sim.analysis.executor import ProcessExecutor, Task
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    names = list(cal.targets)
+    specs = [dataclasses.asdict(cal.targets[n]) for n in names]
+    matrix = wave_sample(cal)
+    pnames = list(cal.parameters)
+    done: dict[str, dict] = {}
+    path = folder / WAVE_FILE
+    if path.exists():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                rec = json.loads(line)
+                done[rec["key"]] = rec["values"]
+    executor = executor or ProcessExecutor(cal.workers, fn=measure_task)
+    for scenario, shock in _runs_needed(cal):
+        base = from_dict(ModelConfig, config_dict(scenario, shock=shock, steps=cal.steps))
+        start = base.shock.start if shock != "none" else _shock_start(cal, scenario)
+        tasks = []
+        for row, values in enumerate(matrix):
+            key = f"{row}:{scenario}:{shock}"
+            if key in done:
+                continue
+            over = {"seed": run_seed(cal.seed, row, 0), "targets": specs,
+                    "shock_start": start}
+            for name, v in zip(pnames, values, strict=True):
+                if field_meta(base, name) is not None:
+                    meta = field_meta(base, name)
+                    over[name] = int(round(v)) if meta.get("type") is int else float(v)
+            tasks.append(Task(key, over))
+        bar = None
+        if progress and tasks:
+            from tqdm import tqdm
+
+            bar = tqdm(total=len(tasks), desc=f"{cal.name} {scenario}/{shock}", unit="run")
+        for out in executor.run(base, tasks):
+            if out.ok:
+                done[out.task.key] = out.result
+                with path.open("a", encoding="utf-8") as fh:
+                    fh.write(json.dumps({"key": out.task.key, "values": out.result}) + "\n")
+            if bar is not None:
+                bar.update()
+        if bar is not None:
+            bar.close()
+    noise = defaults.set_index("target")
+    rows = []
+    for row, values in enumerate(matrix):
+        rec = dict(zip(pnames, values, strict=True))
+        rec["row"] = row
+        worst = 0.0
+        complete = True
+        for i, name in enumerate(names):
+            t = cal.targets[name]
+            base_run = done.get(f"{row}:{t.scenario}:none")
+            if base_run is None:
+                complete = False
+                continue
+            value = base_run[str(i)]
+            if t.measure == "shock_response":
+                shocked = done.get(f"{row}:{t.scenario}:{t.shock}")
+                if shocked is None:
+                    complete = False
+                    continue
+                value = (shocked[str(i)] - value) / value if value else float("nan")
+            value = value * t.scale if value is not None else float("nan")
+            sd = float(noise.loc[name, "noise_sd"]) if "noise_sd" in noise else 0.0
+            mid, half = (t.lo + t.hi) / 2, (t.hi - t.lo) / 2
+            impl = abs(value - mid) / np.sqrt(half ** 2 + sd ** 2) if np.isfinite(value) \
+                else float("inf")
+            rec[name] = value
+            rec[f"I.{name}"] = impl
+            if not t.held_out:
+                worst = max(worst, impl)
+        rec["max_I"] = worst if complete else float("nan")
+        rec["plausible"] = bool(complete and worst <= cal.cutoff)
+        rows.append(rec)
+    return pd.DataFrame(rows)
+
+
+def wave_summary(cal: CalibrationConfig, wave: pd.DataFrame) -> list[str]:
+    """Plain lines: how much of the prior is not ruled out, the non-implausible range of each
+    parameter, which target rules out most rows, and which targets pull against each other
+    (negative correlation of their signed misses across the wave)."""
+    fitted = [n for n, t in cal.targets.items() if not t.held_out]
+    ok = wave[wave["plausible"]]
+    lines = [f"History matching, wave 1: {len(wave)} Latin-hypercube rows over the prior "
+             f"ranges, one seed each; {len(ok)} ({len(ok) / max(len(wave), 1):.0%}) not ruled "
+             f"out (every fitted target's implausibility <= {cal.cutoff:g})."]
+    for name, prm in cal.parameters.items():
+        if len(ok):
+            lines.append(f"{name}: prior [{prm.lo:g}, {prm.hi:g}], not ruled out "
+                         f"[{ok[name].min():.4g}, {ok[name].max():.4g}]")
+        else:
+            lines.append(f"{name}: prior [{prm.lo:g}, {prm.hi:g}]; no row left")
+    impl = wave[[f"I.{n}" for n in fitted]]
+    worst = impl.idxmax(axis=1).str.removeprefix("I.").value_counts()
+    lines.append("Target with the largest implausibility, by number of rows: "
+                 + ", ".join(f"{k} {v}" for k, v in worst.items()))
+    miss = pd.DataFrame({n: wave[n] - (cal.targets[n].lo + cal.targets[n].hi) / 2
+                         for n in fitted}).dropna()
+    if len(miss) > 2:
+        corr = miss.corr()
+        pairs = sorted(((corr.loc[a, b], a, b) for i, a in enumerate(fitted)
+                        for b in fitted[i + 1:] if np.isfinite(corr.loc[a, b])))
+        against = [f"{a} vs {b} ({r:+.2f})" for r, a, b in pairs[:3] if r < -0.3]
+        lines.append("Targets that pull against each other (correlation of their misses "
+                     "across the wave below -0.3): " + ("; ".join(against) or "none"))
+    return lines
 
 
 def _shock_start(cal: CalibrationConfig, scenario: str) -> int | None:
@@ -235,8 +400,10 @@ def _interval(d: np.ndarray) -> tuple[float, float, float]:
     return m, m - h, m + h
 
 
-def report_markdown(cal: CalibrationConfig, table: pd.DataFrame, command: str) -> str:
-    """The targets report in Markdown: how to read it, then one row per target."""
+def report_markdown(cal: CalibrationConfig, table: pd.DataFrame, command: str,
+                    wave: list[str] | None = None) -> str:
+    """The targets report in Markdown: how to read it, one row per target, then the
+    history-matching wave's summary lines (if any)."""
     from sim.analysis.html import md_table
 
     fitted = table[~table["held_out"]]
@@ -257,11 +424,15 @@ def report_markdown(cal: CalibrationConfig, table: pd.DataFrame, command: str) -
              r.unit, f"{num(r.simulated)} ({num(r.ci_low)} to {num(r.ci_high)})",
              "yes" if r.in_band else "**no**", r.source] for r in table.itertuples()]
     lines += [md_table(["target", "band", "unit", "simulated (95 % CI)", "in band", "source"],
-                       rows), "", "Reproduce:", "", "```bash", command, "```", ""]
+                       rows), ""]
+    if wave:
+        lines += ["## History matching", ""] + [f"- {x}" for x in wave] + [""]
+    lines += ["Reproduce:", "", "```bash", command, "```", ""]
     return "\n".join(lines)
 
 
-def report_html(cal: CalibrationConfig, table: pd.DataFrame, command: str) -> str:
+def report_html(cal: CalibrationConfig, table: pd.DataFrame, command: str,
+                wave: list[str] | None = None) -> str:
     """The same report as one self-contained HTML page."""
     from sim.analysis.html import CSS, escape
     from sim.analysis.html import table as html_table
@@ -284,6 +455,8 @@ def report_html(cal: CalibrationConfig, table: pd.DataFrame, command: str) -> st
             f"</head><body><h1>Calibration targets: {escape(cal.name)}</h1>{body}"
             + html_table(["target", "band", "unit", "simulated", "in band", "source"], rows,
                          raw=True)
+            + ("<h2>History matching</h2><ul>" + "".join(f"<li>{escape(x)}</li>" for x in wave)
+               + "</ul>" if wave else "")
             + f"<h2>Reproduce</h2><pre>{escape(command)}</pre></body></html>")
 
 
@@ -294,6 +467,6 @@ def calibration_dict(name: str) -> dict[str, Any]:
     return _read_yaml("calibration", f"{name}.yaml")
 
 
-__all__ = ["CalibrationConfig", "MEASURES", "TARGET_COLUMNS", "TargetSpec", "calibration_dict",
-           "check_targets", "load_calibration", "measure", "measure_task", "report_html",
-           "report_markdown"]
+__all__ = ["CalibrationConfig", "MEASURES", "TARGET_COLUMNS", "TargetSpec", "WAVE_FILE",
+           "calibration_dict", "check_targets", "load_calibration", "measure", "measure_task",
+           "report_html", "report_markdown", "run_wave", "wave_sample", "wave_summary"]
