@@ -388,13 +388,21 @@ def plot_convergence(s: StudyConfig, conv: pd.DataFrame, path: Path) -> Path | N
     nrow = math.ceil(len(outputs) / ncol)
     fig, axes = plt.subplots(nrow, ncol, figsize=(5.0 * ncol, 3.0 * nrow + 0.6),
                              squeeze=False, layout="constrained")
+    # one distinct colour per parameter (tab20 for more than ten), and a marker that cycles
+    # too, so no two parameters look alike
+    names = list(s.parameters)
+    cmap = plt.get_cmap("tab10" if len(names) <= 10 else "tab20")
+    markers = "os^Dv<>pX*"
+    style = {p: (cmap(i % cmap.N), markers[i % len(markers)]) for i, p in enumerate(names)}
     for ax, output in zip(axes.flat, outputs, strict=False):
         d = conv[conv["output"] == output]
-        for p in s.parameters:
+        for p in names:
             e = d[d["parameter"] == p].sort_values("n")
-            line, = ax.plot(e["n"], e["value"], "o-", ms=3, lw=1, label=_short(p))
-            ax.fill_between(e["n"], e["ci_low"], e["ci_high"], color=line.get_color(),
-                            alpha=0.12, lw=0)
+            colour, marker = style[p]
+            ax.plot(e["n"], e["value"], "-", marker=marker, ms=3.5, lw=1, color=colour,
+                    label=_short(p))
+            ax.fill_between(e["n"], e["ci_low"], e["ci_high"], color=colour, alpha=0.08,
+                            lw=0)
         # Intervals at the smallest N can be huge; keep the estimates readable.
         lo, hi = d["value"].min(), d["value"].max()
         pad = max(0.1, 0.15 * (hi - lo))
