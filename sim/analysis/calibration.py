@@ -261,8 +261,8 @@ def run_wave(cal: CalibrationConfig, folder, defaults: pd.DataFrame, executor=No
     baseline), appending each run to ``wave.jsonl`` as it finishes (a rerun does only the
     missing runs). Returns one row per sample row: the parameters, each fitted target's
     value and implausibility ``I = |value - band mid| / sqrt(half band ** 2 + noise sd ** 2)``
-    (noise sd over seeds at the defaults, from ``defaults``), ``max_I`` and ``plausible``
-    (``max_I <= cutoff``)."""
+    (noise sd over seeds at the defaults, from ``defaults``; NaN when the run cannot measure
+    it), ``max_I`` over the fitted targets measured and ``plausible`` (``max_I <= cutoff``)."""
     import json
     from pathlib import Path
 
@@ -334,11 +334,13 @@ def run_wave(cal: CalibrationConfig, folder, defaults: pd.DataFrame, executor=No
             value = value * t.scale if value is not None else float("nan")
             sd = float(noise.loc[name, "noise_sd"]) if "noise_sd" in noise else 0.0
             mid, half = (t.lo + t.hi) / 2, (t.hi - t.lo) / 2
+            # a target the row's run cannot measure (no arrests of that kind, say) is no
+            # evidence either way: it is left out of the row's verdict
             impl = abs(value - mid) / np.sqrt(half ** 2 + sd ** 2) if np.isfinite(value) \
-                else float("inf")
+                else float("nan")
             rec[name] = value
             rec[f"I.{name}"] = impl
-            if not t.held_out:
+            if not t.held_out and np.isfinite(impl):
                 worst = max(worst, impl)
         rec["max_I"] = worst if complete else float("nan")
         rec["plausible"] = bool(complete and worst <= cal.cutoff)
@@ -362,6 +364,14 @@ def wave_summary(cal: CalibrationConfig, wave: pd.DataFrame) -> list[str]:
         else:
             lines.append(f"{name}: prior [{prm.lo:g}, {prm.hi:g}]; no row left")
     impl = wave[[f"I.{n}" for n in fitted]]
+    never = []
+    for n in fitted:
+        col = impl[f"I.{n}"]
+        if col.notna().any() and col.min() > cal.cutoff:
+            t = cal.targets[n]
+            never.append(f"{n} (best row: I = {col.min():.2g}, value "
+                         f"{wave.loc[col.idxmin(), n]:.4g} against [{t.lo:g}, {t.hi:g}])")
+    lines.append("Targets no row meets: " + ("; ".join(never) or "none"))
     worst = impl.idxmax(axis=1).str.removeprefix("I.").value_counts()
     lines.append("Target with the largest implausibility, by number of rows: "
                  + ", ".join(f"{k} {v}" for k, v in worst.items()))
