@@ -1,10 +1,11 @@
 """Stylized facts for the docs: each fact's two arms on the default scenario, paired by seed.
 
     python -m experiments.stylized_facts                    # every fact, 6 seeds
-    python -m experiments.stylized_facts --facts displacement --seeds 10
+    python -m experiments.stylized_facts --facts incapacitation --seeds 10 --no-leaders
 
 Writes ``docs/stylized_facts/<fact>.csv`` (one row per run) and ``<fact>.png`` (drawn from
-the CSV), and prints each fact's paired changes.
+the CSV), and prints each fact's paired changes; then the leader-disruption experiment
+(fact 5: ``leader_disruption.csv`` and ``.png``, both capacity exponents).
 """
 
 from __future__ import annotations
@@ -15,7 +16,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.analysis.stylized import FACTS, paired, plot_fact, run_fact, t_interval
+from sim.analysis.stylized import (
+    FACTS,
+    paired,
+    plot_fact,
+    plot_leader_disruption,
+    run_fact,
+    run_leader_disruption,
+    t_interval,
+)
 from sim.atomic import write_text
 
 
@@ -24,6 +33,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--facts", nargs="+", default=list(FACTS), choices=list(FACTS))
     parser.add_argument("--seeds", type=int, default=6, help="seeds 1..N (default 6)")
     parser.add_argument("--out", type=Path, default=Path("docs/stylized_facts"))
+    parser.add_argument("--no-leaders", dest="leaders", action="store_false",
+                        help="skip the leader-disruption experiment (fact 5)")
     args = parser.parse_args(argv)
     if args.seeds < 2:
         print("error: --seeds must be >= 2 (intervals need two paired seeds)", file=sys.stderr)
@@ -39,6 +50,13 @@ def main(argv: list[str] | None = None) -> int:
         for col in [c for c in table.columns if c not in ("arm", "seed")]:
             m, lo, hi = t_interval(paired(table, col, arms).to_numpy())
             print(f"{name}: {col} {m:+.4g} [{lo:+.4g}, {hi:+.4g}]")
+    if args.leaders:
+        table = run_leader_disruption(range(1, args.seeds + 1))
+        csv = args.out / "leader_disruption.csv"
+        write_text(csv, table.to_csv(index=False, float_format="%.6g"))
+        plot_leader_disruption(pd.read_csv(csv), args.out / "leader_disruption.png")
+        print(table.groupby(["exponent", "leader_hit_prob"])[["leaders_lost",
+                                                              "capacity_lost"]].mean())
     return 0
 
 

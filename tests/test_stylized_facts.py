@@ -6,7 +6,15 @@ from __future__ import annotations
 import pytest
 
 from sim.analysis.executor import ProcessExecutor
-from sim.analysis.stylized import FACTS, fact_task, paired, run_fact, t_interval
+from sim.analysis.stylized import (
+    FACTS,
+    fact_task,
+    leader_task,
+    paired,
+    run_fact,
+    run_leader_disruption,
+    t_interval,
+)
 
 pytestmark = pytest.mark.slow  # West Africa runs of half a year
 
@@ -39,45 +47,14 @@ def test_more_arrests_without_less_recruitment_leave_as_many_in_the_trade():
     assert t_interval(paired(table, "participation_end", arms).to_numpy())[2] > 0
 
 
-def _task_forces(p: float) -> dict:
-    """Task forces in every country against every commodity, with leader_hit_prob ``p``."""
-    from sim.config import read_policy
-
-    package = read_policy("task_forces")
-    tf = package["policies"]["task_forces"]
-    tf["countries"] = ["all"]
-    tf["params"] = {"leader_hit_prob": p, "commodities": [], "kinds": []}
-    return package
-
-
-def _disruption(args):
-    p, seed = args
-    from sim.config import make_config
-    from sim.simulate import simulate
-
-    over = {"policy": _task_forces(p)} if p else {}
-    s = simulate(make_config("west_africa", seed=seed, steps=180, overrides=over)).summary
-    return p, seed, s["organisation_capacity_end"], s["leaders_end"]
-
-
 def test_arresting_leaders_disrupts_more_than_in_proportion_with_diminishing_returns():
     """MADTOR (Manzi & Calderoni 2024): arresting a small share of a network's leaders
     disrupts it more than in proportion, and each further share disrupts less."""
-    from concurrent.futures import ProcessPoolExecutor
-    from multiprocessing import get_context
-
-    import numpy as np
-
-    levels, seeds = (0.0, 0.004, 0.02), (1, 2, 3)
-    with ProcessPoolExecutor(2, mp_context=get_context("spawn")) as pool:
-        out = list(pool.map(_disruption, [(p, s) for p in levels for s in seeds]))
-    cap = {(p, s): c for p, s, c, _ in out}
-    lead = {(p, s): n for p, s, _, n in out}
-    ratio = {}
-    for p in levels[1:]:
-        lost = np.array([1 - lead[p, s] / lead[0.0, s] for s in seeds])       # share of leaders
-        hit = np.array([1 - cap[p, s] / cap[0.0, s] for s in seeds])          # share of capacity
-        assert (lost > 0).all()
-        ratio[p] = hit / lost
-    assert (ratio[0.004] > 1).all()                 # a small share disrupts more than in proportion
-    assert (ratio[0.02] < ratio[0.004]).all()       # diminishing returns
+    table = run_leader_disruption(range(1, 4), exponents=(2.0,),
+                                  executor=ProcessExecutor(2, fn=leader_task))
+    assert (table["leaders_lost"] > 0).all()
+    ratio = (table["capacity_lost"] / table["leaders_lost"]).groupby(
+        [table["leader_hit_prob"], table["seed"]]).first().unstack("seed")
+    weakest, strongest = ratio.index.min(), ratio.index.max()
+    assert (ratio.loc[weakest] > 1).all()                    # more than in proportion
+    assert (ratio.loc[strongest] < ratio.loc[weakest]).all()  # diminishing returns

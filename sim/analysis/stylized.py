@@ -155,4 +155,95 @@ def plot_fact(table: pd.DataFrame, name: str, path) -> None:
     plt.close(fig)
 
 
-__all__ = ["FACTS", "Fact", "fact_task", "paired", "plot_fact", "run_fact", "t_interval"]
+LEADER_LEVELS = (0.0, 0.002, 0.005, 0.01, 0.02)
+"""``leader_hit_prob`` of the leader-disruption experiment (PEERS.md fact 5)."""
+
+
+def task_forces_everywhere(p: float) -> dict:
+    """The shipped task-forces package, in every country, against every commodity, with
+    ``leader_hit_prob`` ``p``."""
+    from sim.config import read_policy
+
+    package = read_policy("task_forces")
+    tf = package["policies"]["task_forces"]
+    tf["countries"] = ["all"]
+    tf["params"] = {"leader_hit_prob": p, "commodities": [], "kinds": []}
+    return package
+
+
+def leader_task(config: ModelConfig, overrides: dict) -> dict:
+    """Executor task: one run with task forces at ``overrides["hit"]`` (0 = none)."""
+    from sim.simulate import simulate
+
+    over = dict(overrides)
+    hit = over.pop("hit")
+    if hit:
+        over["policy"] = task_forces_everywhere(hit)
+    s = simulate(replace(config, **over)).summary
+    return {"capacity": float(s["organisation_capacity_end"]), "leaders": float(s["leaders_end"])}
+
+
+def run_leader_disruption(seeds: Sequence[int], exponents: Sequence[float] = (0.5, 2.0),
+                          steps: int = 180, executor=None) -> pd.DataFrame:
+    """Fact 5: for each capacity exponent and task-force strength, the share of leaders lost
+    and of organisation capacity lost at the end, against the same seed without task forces."""
+    from sim.analysis.executor import ProcessExecutor, Task
+
+    base = make_config("west_africa", steps=steps)
+    tasks = [Task(f"{e}:{h}:{s}", {"seed": int(s), "hit": h,
+                                   "model.capacity_leader_exponent": float(e)})
+             for e in exponents for h in LEADER_LEVELS for s in seeds]
+    executor = executor or ProcessExecutor(2, fn=leader_task)
+    got = {}
+    for out in executor.run(base, tasks):
+        if not out.ok:
+            raise RuntimeError(f"run {out.task.key} failed: {out.error}")
+        got[out.task.key] = out.result
+    rows = []
+    for e in exponents:
+        for h in LEADER_LEVELS[1:]:
+            for s in seeds:
+                ref, run = got[f"{e}:0.0:{s}"], got[f"{e}:{h}:{s}"]
+                rows.append({"exponent": e, "leader_hit_prob": h, "seed": s,
+                             "leaders_lost": 1 - run["leaders"] / ref["leaders"],
+                             "capacity_lost": 1 - run["capacity"] / ref["capacity"]})
+    return pd.DataFrame(rows)
+
+
+def plot_leader_disruption(table: pd.DataFrame, path) -> None:
+    """Capacity lost against leaders lost, per exponent (from a saved table)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6.4, 4.8))
+    for (e, group), colour in zip(table.groupby("exponent"), ("#c44e52", "#4c72b0"),
+                                  strict=False):
+        mean = group.groupby("leader_hit_prob")[["leaders_lost", "capacity_lost"]].mean()
+        ax.scatter(group["leaders_lost"] * 100, group["capacity_lost"] * 100, color=colour,
+                   alpha=0.35, s=14)
+        ax.plot(mean["leaders_lost"] * 100, mean["capacity_lost"] * 100, "o-", color=colour,
+                label=f"capacity_leader_exponent {e:g}" + (" (shipped)" if e == 2.0 else ""))
+    ax.plot([0, 100], [0, 100], color="#999999", ls="--", lw=1, label="in proportion")
+    top = float(max(table["leaders_lost"].max(), table["capacity_lost"].max()) * 100 + 5)
+    ax.set_xlim(0, top)
+    ax.set_ylim(0, top)
+    ax.set_xlabel("leaders lost at the end (% of the same seed without task forces)")
+    ax.set_ylabel("organisation capacity lost (%)")
+    n = table["seed"].nunique()
+    ax.set_title("Arresting leaders: disruption more than in proportion, with diminishing\n"
+                 f"returns (MADTOR, PEERS.md fact 5)? West Africa, 180 days, {n} seeds; task "
+                 "forces\neverywhere, leader_hit_prob " + ", ".join(f"{h:g}" for h in
+                                                                   LEADER_LEVELS[1:]),
+                 fontsize=9)
+    ax.legend(fontsize=8, frameon=False)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+__all__ = ["FACTS", "Fact", "LEADER_LEVELS", "fact_task", "leader_task", "paired", "plot_fact",
+           "plot_leader_disruption", "run_fact", "run_leader_disruption", "t_interval",
+           "task_forces_everywhere"]
