@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from sim.analysis.compare import t_interval
 from sim.analysis.stylized import (
     FACTS,
     paired,
@@ -23,7 +24,6 @@ from sim.analysis.stylized import (
     plot_leader_disruption,
     run_fact,
     run_leader_disruption,
-    t_interval,
 )
 from sim.atomic import write_text
 
@@ -48,8 +48,8 @@ def main(argv: list[str] | None = None) -> int:
         plot_fact(table, name, args.out / f"{name}.png")
         arms = FACTS[name].arms
         for col in [c for c in table.columns if c not in ("arm", "seed")]:
-            m, lo, hi = t_interval(paired(table, col, arms).to_numpy())
-            print(f"{name}: {col} {m:+.4g} [{lo:+.4g}, {hi:+.4g}]")
+            iv = t_interval(paired(table, col, arms).to_numpy())
+            print(f"{name}: {col} {iv.mean:+.4g} [{iv.low:+.4g}, {iv.high:+.4g}]")
     if args.leaders:
         table = run_leader_disruption(range(1, args.seeds + 1))
         csv = args.out / "leader_disruption.csv"

@@ -484,6 +484,12 @@ def _read_yaml(*parts: str) -> dict:
         return yaml.safe_load(fh) or {}
 
 
+def read_config(group: str, name: str) -> dict:
+    """The mapping of ``configs/<group>/<name>.yaml`` (ConfigError naming the files there
+    if there is none)."""
+    return _read_yaml(group, f"{name}.yaml")
+
+
 def available(group: str) -> list[str]:
     """Names of the YAML files shipped in config group ``group`` (e.g. ``"scenario"``)."""
     folder = resources.files("configs") / group
@@ -540,7 +546,7 @@ def config_dict(scenario: str = "west_africa", *, model: str = "default",
         "scenario": _read_yaml("scenario", f"{scenario}.yaml"),
         "model": _read_yaml("model", f"{model}.yaml"),
         "policy": read_policy(policy),
-        "shock": _read_yaml("shock", f"{shock}.yaml"),
+        "shock": read_config("shock", shock),
     }
     for k, v in (overrides or {}).items():
         set_dotted(data, k, v)
@@ -582,6 +588,7 @@ __all__ = [
     "ConfigError", "CountryConfig", "MechanismConfig", "ModelConfig", "MultiMarketConfig",
     "PolicyConfig", "PolicyPackageConfig", "ScenarioConfig", "ShockChangeConfig", "ShockConfig",
     "available", "check_policy", "config_dict",
-    "field_specs", "flatten", "from_dict", "make_config", "read_policy", "replace", "set_dotted",
+    "field_specs", "flatten", "from_dict", "make_config", "read_config", "read_policy", "replace",
+    "set_dotted",
     "to_dict",
 ]

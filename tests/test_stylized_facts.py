@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from sim.analysis.compare import t_interval
 from sim.analysis.executor import ProcessExecutor
 from sim.analysis.stylized import (
     FACTS,
@@ -13,7 +14,6 @@ from sim.analysis.stylized import (
     paired,
     run_fact,
     run_leader_disruption,
-    t_interval,
 )
 
 pytestmark = pytest.mark.slow  # West Africa runs of half a year
@@ -31,9 +31,9 @@ def test_moving_patrols_beat_the_same_patrols_kept_in_place(patrols):
     moving ones catch more and let less through."""
     arms = FACTS["unpredictable_patrols"].arms
     for col in ("arrests", "seized_value_usd"):
-        assert t_interval(paired(patrols, col, arms).to_numpy())[1] > 0, col
+        assert t_interval(paired(patrols, col, arms).to_numpy()).low > 0, col
     for col in ("delivered_fuel", "delivered_gold"):
-        assert t_interval(paired(patrols, col, arms).to_numpy())[2] < 0, col
+        assert t_interval(paired(patrols, col, arms).to_numpy()).high < 0, col
 
 
 def test_more_arrests_without_less_recruitment_leave_as_many_in_the_trade():
@@ -42,9 +42,9 @@ def test_more_arrests_without_less_recruitment_leave_as_many_in_the_trade():
     members in the trade is not lower at the end."""
     table = run_fact("incapacitation", range(1, 5), executor=ProcessExecutor(2, fn=fact_task))
     arms = FACTS["incapacitation"].arms
-    assert t_interval(paired(table, "arrests", arms).to_numpy())[1] > 0
-    assert t_interval(paired(table, "recruits", arms).to_numpy())[1] > 0
-    assert t_interval(paired(table, "participation_end", arms).to_numpy())[2] > 0
+    assert t_interval(paired(table, "arrests", arms).to_numpy()).low > 0
+    assert t_interval(paired(table, "recruits", arms).to_numpy()).low > 0
+    assert t_interval(paired(table, "participation_end", arms).to_numpy()).high > 0
 
 
 def test_arresting_leaders_disrupts_more_than_in_proportion_with_diminishing_returns():

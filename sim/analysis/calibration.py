@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.analysis.compare import t_interval
 from sim.analysis.study import ParameterSpec, field_meta, run_seed
 from sim.config import ModelConfig, config_dict, from_dict, replace
 from sim.constants import COMMODITY_KINDS, DAYS_PER_YEAR
@@ -228,7 +229,8 @@ def check_targets(cal: CalibrationConfig, executor=None) -> pd.DataFrame:
         else:
             per_seed = np.array([base[s][str(i)] for s in seeds], float)
         per_seed = per_seed[np.isfinite(per_seed)] * t.scale
-        mean, low, high = _interval(per_seed)
+        iv = t_interval(per_seed)
+        mean, low, high = iv.mean, iv.low, iv.high
         rows.append({"target": name, "source": t.source, "lo": t.lo, "hi": t.hi,
                      "simulated": mean, "ci_low": low, "ci_high": high,
                      "in_band": bool(t.lo <= mean <= t.hi) if np.isfinite(mean) else False,
@@ -293,8 +295,8 @@ def run_wave(cal: CalibrationConfig, folder, defaults: pd.DataFrame, executor=No
             over = {"seed": run_seed(cal.seed, row, 0), "targets": specs,
                     "shock_start": start}
             for name, v in zip(pnames, values, strict=True):
-                if field_meta(base, name) is not None:
-                    meta = field_meta(base, name)
+                meta = field_meta(base, name)
+                if meta is not None:  # parameters of another scenario are skipped
                     over[name] = int(round(v)) if meta.get("type") is int else float(v)
             tasks.append(Task(key, over))
         bar = None
@@ -397,17 +399,22 @@ def _shock_start(cal: CalibrationConfig, scenario: str) -> int | None:
     return None
 
 
-def _interval(d: np.ndarray) -> tuple[float, float, float]:
-    """Mean and 95 % Student-t interval (NaN without data; no interval from one seed)."""
-    from scipy import stats
+def _summary(cal: CalibrationConfig, table: pd.DataFrame) -> list[str]:
+    """The report's opening paragraphs (plain text; the Markdown bolds the count)."""
+    fitted = table[~table["held_out"]]
+    held = ", ".join(f"{r.target} {'in' if r.in_band else 'outside'} band"
+                     for r in table[table["held_out"]].itertuples()) or "none"
+    return [cal.description,
+            f"Shipped defaults, {cal.seeds} seeds (1..{cal.seeds}), {cal.steps} days per run; "
+            f"simulated = mean over seeds with its 95 % interval (the model's randomness "
+            f"only). In band: the mean lies inside the published band. This is the check "
+            f"at the shipped defaults: no parameter has been fitted to these targets yet.",
+            f"{int(fitted['in_band'].sum())} of {len(fitted)} fitted targets in band; held-out "
+            f"validations: {held}."]
 
-    if len(d) == 0:
-        return float("nan"), float("nan"), float("nan")
-    m = float(d.mean())
-    if len(d) < 2:
-        return m, float("nan"), float("nan")
-    h = float(stats.t.ppf(0.975, len(d) - 1) * d.std(ddof=1) / np.sqrt(len(d)))
-    return m, m - h, m + h
+
+def _num(x) -> str:
+    return "n/a" if not np.isfinite(x) else f"{x:.4g}"
 
 
 def report_markdown(cal: CalibrationConfig, table: pd.DataFrame, command: str,
@@ -416,22 +423,12 @@ def report_markdown(cal: CalibrationConfig, table: pd.DataFrame, command: str,
     history-matching wave's summary lines (if any)."""
     from sim.analysis.html import md_table
 
-    fitted = table[~table["held_out"]]
-    lines = [f"# Calibration targets: {cal.name}", "", cal.description, "",
-             f"Shipped defaults, {cal.seeds} seeds (1..{cal.seeds}), {cal.steps} days per run; "
-             f"simulated = mean over seeds with its 95 % interval (the model's randomness "
-             f"only). In band: the mean lies inside the published band. This is the check "
-             f"at the shipped defaults: no parameter has been fitted to these targets yet.", "",
-             f"**{int(fitted['in_band'].sum())} of {len(fitted)} fitted targets in band**; "
-             f"held-out validations: "
-             + (", ".join(f"{r.target} {'in' if r.in_band else 'outside'} band"
-                          for r in table[table["held_out"]].itertuples()) or "none") + ".", ""]
-
-    def num(x):
-        return "n/a" if not np.isfinite(x) else f"{x:.4g}"
-
-    rows = [[r.target + (" (held out)" if r.held_out else ""), f"{num(r.lo)} – {num(r.hi)}",
-             r.unit, f"{num(r.simulated)} ({num(r.ci_low)} to {num(r.ci_high)})",
+    intro, how, count = _summary(cal, table)
+    head, _, tail = count.partition(" in band;")
+    lines = [f"# Calibration targets: {cal.name}", "", intro, "", how, "",
+             f"**{head} in band**;{tail}", ""]
+    rows = [[r.target + (" (held out)" if r.held_out else ""), f"{_num(r.lo)} – {_num(r.hi)}",
+             r.unit, f"{_num(r.simulated)} ({_num(r.ci_low)} to {_num(r.ci_high)})",
              "yes" if r.in_band else "**no**", r.source] for r in table.itertuples()]
     lines += [md_table(["target", "band", "unit", "simulated (95 % CI)", "in band", "source"],
                        rows), ""]
@@ -447,19 +444,12 @@ def report_html(cal: CalibrationConfig, table: pd.DataFrame, command: str,
     from sim.analysis.html import CSS, escape
     from sim.analysis.html import table as html_table
 
-    md = report_markdown(cal, table, command)
-    head, _, _ = md.partition("| target |")
-    paras = [p for p in head.split("\n\n") if p.strip() and not p.startswith("# ")]
-
-    def num(x):
-        return "n/a" if not np.isfinite(x) else f"{x:.4g}"
-
     rows = [[escape(r.target) + (" <i>(held out)</i>" if r.held_out else ""),
-             f"{num(r.lo)} – {num(r.hi)}", escape(r.unit),
-             f"{num(r.simulated)}<span class='detail'>95 % CI {num(r.ci_low)} to "
-             f"{num(r.ci_high)}</span>",
+             f"{_num(r.lo)} – {_num(r.hi)}", escape(r.unit),
+             f"{_num(r.simulated)}<span class='detail'>95 % CI {_num(r.ci_low)} to "
+             f"{_num(r.ci_high)}</span>",
              "yes" if r.in_band else "<b>no</b>", escape(r.source)] for r in table.itertuples()]
-    body = "".join(f"<p>{escape(p).replace('**', '')}</p>" for p in paras)
+    body = "".join(f"<p>{escape(p)}</p>" for p in _summary(cal, table))
     return ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
             f"<title>Calibration targets — {escape(cal.name)}</title><style>{CSS}</style>"
             f"</head><body><h1>Calibration targets: {escape(cal.name)}</h1>{body}"
@@ -472,9 +462,9 @@ def report_html(cal: CalibrationConfig, table: pd.DataFrame, command: str,
 
 def calibration_dict(name: str) -> dict[str, Any]:
     """The mapping of ``configs/calibration/<name>.yaml``."""
-    from sim.config import _read_yaml
+    from sim.config import read_config
 
-    return _read_yaml("calibration", f"{name}.yaml")
+    return read_config("calibration", name)
 
 
 __all__ = ["CalibrationConfig", "MEASURES", "TARGET_COLUMNS", "TargetSpec", "WAVE_FILE",

@@ -14,7 +14,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sim.config import ModelConfig, ShockConfig, config_dict, from_dict, make_config, replace
+from sim.config import (
+    ModelConfig,
+    ShockConfig,
+    from_dict,
+    make_config,
+    read_config,
+    replace,
+)
 from sim.schema import ConfigError
 
 BASELINE = "none"
@@ -46,7 +53,7 @@ FIGURES: dict[str, ShockFigure] = {
 
 def shock_mapping(name: str) -> dict:
     """The mapping of ``configs/shock/<name>.yaml`` (ConfigError if there is none)."""
-    return config_dict("toy", shock=name)["shock"]
+    return read_config("shock", name)
 
 
 def series_task(config: ModelConfig, overrides: dict) -> dict:
@@ -102,7 +109,6 @@ def run_pairs(shock: str, seeds: Sequence[int], steps: int = 365,
     cfg = from_dict(ShockConfig, mapping, "shock")
     base = make_config(scenario, steps=steps)
     none = shock_mapping(BASELINE)
-    from_dict(ModelConfig, {**config_dict(scenario, steps=steps), "shock": mapping})  # check
     tasks = [Task(f"{arm}:{seed}", {"seed": int(seed), "series": series,
                                     "shock": mapping if arm == shock else none})
              for seed in seeds for arm in (BASELINE, shock)]

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from sim.analysis.compare import t_interval
 from sim.config import ModelConfig, make_config, replace
 
 
@@ -106,18 +107,6 @@ def paired(table: pd.DataFrame, column: str, arms: tuple[str, str]) -> pd.Series
     return wide[arms[1]] - wide[arms[0]]
 
 
-def t_interval(d: np.ndarray) -> tuple[float, float, float]:
-    """Mean and 95 % Student-t interval of ``d``."""
-    from scipy import stats
-
-    d = np.asarray(d, float)
-    m = float(d.mean())
-    if len(d) < 2:
-        return m, float("nan"), float("nan")
-    h = float(stats.t.ppf(0.975, len(d) - 1) * d.std(ddof=1) / np.sqrt(len(d)))
-    return m, m - h, m + h
-
-
 def plot_fact(table: pd.DataFrame, name: str, path) -> None:
     """The figure of one fact, from its table (see the module docstring)."""
     import matplotlib
@@ -137,7 +126,8 @@ def plot_fact(table: pd.DataFrame, name: str, path) -> None:
         ax.plot([0, 1], wide[[ref, treat]].T.values, color="#999999", lw=0.8)
         ax.scatter(np.zeros(len(wide)), wide[ref], color="#4c72b0", zorder=3)
         ax.scatter(np.ones(len(wide)), wide[treat], color="#dd8452", zorder=3)
-        m, lo, hi = t_interval((wide[treat] - wide[ref]).to_numpy())
+        iv = t_interval((wide[treat] - wide[ref]).to_numpy())
+        m, lo, hi = iv.mean, iv.low, iv.high
         ax.set_xticks([0, 1], [ref, treat], fontsize=8)
         ax.set_xlim(-0.4, 1.4)
         label, unit = describe_column(col, units)
@@ -245,5 +235,4 @@ def plot_leader_disruption(table: pd.DataFrame, path) -> None:
 
 
 __all__ = ["FACTS", "Fact", "LEADER_LEVELS", "fact_task", "leader_task", "paired", "plot_fact",
-           "plot_leader_disruption", "run_fact", "run_leader_disruption", "t_interval",
-           "task_forces_everywhere"]
+           "plot_leader_disruption", "run_fact", "run_leader_disruption", "task_forces_everywhere"]

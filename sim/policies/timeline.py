@@ -44,6 +44,11 @@ class TimedChange(ABC):
         """Whether the change is in force on day ``t``."""
         return self.start <= t and (self.end is None or t < self.end)
 
+    def phase(self, t: int) -> tuple:
+        """What of the change is in force on day ``t`` while it is active (the timeline
+        rebuilds the levers when it changes); one phase unless parts start later."""
+        return ()
+
     @abstractmethod
     def apply(self, levers: Levers, t: int) -> None:
         """Write the change into ``levers`` for day ``t``."""
@@ -225,10 +230,9 @@ class ShockChange(TimedChange):
                               "set" if c.scale is None else "scale", f"shock.changes[{i}]")
                      for i, c in enumerate(config.changes)]
 
-    @property
-    def ramps(self) -> bool:
-        """A shock with staggered changes is recomputed daily while in force."""
-        return any(c.start_offset_days for c in self.config.changes)
+    def phase(self, t: int) -> tuple:
+        """Which of the shock's changes have started (they may start later than it)."""
+        return tuple(change.active(t) for change in self.sets)
 
     def apply(self, levers: Levers, t: int) -> None:
         for change in self.sets:
@@ -383,7 +387,8 @@ class Timeline:
         self.log: list[dict] = []
         """Specs of the changes added after the run was built, in order (the replay log)."""
         self.levers = base
-        self._active: tuple[int, ...] = ()
+        self._active: tuple = ()
+        """(entry index, its phase) of the entries in force when the levers were last built."""
         self._dirty = False
 
     def add(self, change: TimedChange) -> None:
@@ -398,15 +403,16 @@ class Timeline:
 
     def levers_for(self, t: int) -> tuple[Levers, set[str]]:
         """The levers of day ``t`` and the names of the fields that changed since the last
-        call (the levers are rebuilt only when an entry started, ended, ramps or was added).
+        call (the levers are rebuilt only when an entry started, ended, changed phase,
+        ramps or was added).
         """
-        on = tuple(i for i, e in enumerate(self.entries) if e.active(t))
-        ramping = any(self.entries[i].ramps for i in on)
+        on = tuple((i, e.phase(t)) for i, e in enumerate(self.entries) if e.active(t))
+        ramping = any(self.entries[i].ramps for i, _ in on)
         if on == self._active and not ramping and not self._dirty:
             return self.levers, set()
         self._active, self._dirty = on, False
         levers = self.base.copy()
-        for i in sorted(on, key=lambda i: (self.entries[i].start, i)):
+        for i in sorted((i for i, _ in on), key=lambda i: (self.entries[i].start, i)):
             self.entries[i].apply(levers, t)
         changed = levers.changed(self.levers)
         if changed:
