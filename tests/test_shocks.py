@@ -72,6 +72,20 @@ def test_units_are_chosen_by_country_and_kind():
     np.testing.assert_array_equal(eff[~nga], 1.0)
 
 
+def test_a_crossing_name_chooses_the_posts_at_that_crossing():
+    model = build(make_config("west_africa", steps=5))
+    units = model.world.units
+    names = [x.name for x in model.world.region.crossings]
+    model.set_lever("unit_effectiveness", 5.0, ["Seme"], start=1)
+    model.run(1)
+    at_seme = units.post_crossing == names.index("Seme")
+    assert at_seme.any() and (units.kind[at_seme] == POST).all()
+    np.testing.assert_array_equal(model.levers.unit_effectiveness[at_seme], 5.0)
+    np.testing.assert_array_equal(model.levers.unit_effectiveness[~at_seme], 1.0)
+    with pytest.raises(ConfigError, match=r"where\[0\] = 'Semé' is not allowed: .*Seme"):
+        model.set_lever("unit_effectiveness", 5.0, ["Semé"], start=2)
+
+
 def test_a_scale_multiplies_what_the_timeline_built_and_the_shock_ends():
     change = {"lever": "supply", "where": ["fuel"], "scale": 0.5, "basis": "test"}
     model = build(toy_shock([change], start=5, duration=10))

@@ -135,8 +135,9 @@ class LeverSet(TimedChange):
         What to set, by the lever's index kind: ISO3 codes (or country groups) for country
         levers, ``[a, b]`` ISO3 pairs for country-pair levers, community names,
         ``[ISO3 or group, commodity]`` pairs, commodity names, armed-group keys, ISO3 codes
-        or country groups (every unit of the country) or ``[ISO3 or group, "post" or
-        "patrol"]`` pairs for unit levers, or flat indices for cell and unit levers.
+        or country groups (every unit of the country), ``[ISO3 or group, "post" or
+        "patrol"]`` pairs or official crossing names (its posts) for unit levers, or flat
+        indices for cell and unit levers.
         Default: every entry.
     start : int
         First day in force.
@@ -340,10 +341,15 @@ UNIT_KINDS = {"post": POST, "patrol": PATROL}
 
 def _units_where(world: World, where: list, path: str, country) -> np.ndarray:
     """Indices of the units named by ``where``: ISO3 codes or country groups (every unit of
-    the country), or ``[ISO3 or group, "post" or "patrol"]`` pairs."""
+    the country), ``[ISO3 or group, "post" or "patrol"]`` pairs, or names of official
+    crossings (the posts at that crossing)."""
     units = world.units
+    crossings = [x.name for x in world.region.crossings]
     chosen = np.zeros(len(units.kind), bool)
     for i, item in enumerate(where):
+        if isinstance(item, str) and item in crossings:
+            chosen |= units.post_crossing == crossings.index(item)
+            continue
         if isinstance(item, str):
             head, kind = item, None
         elif isinstance(item, (list, tuple)) and len(item) == 2 and isinstance(item[0], str):
@@ -353,7 +359,14 @@ def _units_where(world: World, where: list, path: str, country) -> np.ndarray:
                                   f"one of {', '.join(UNIT_KINDS)}")
         else:
             raise ConfigError(f"{path}.where[{i}] = {item!r} is not allowed: must be a unit "
-                              f"index, an ISO3 code or country group, or [ISO3, post|patrol]")
+                              f"index, an ISO3 code or country group, [ISO3, post|patrol], or "
+                              f"an official crossing")
+        core = [c for c, k in zip(world.region.countries, world.region.core, strict=True) if k]
+        if head not in core and head not in world.country_groups:
+            raise ConfigError(f"{path}.where[{i}] = {head!r} is not allowed: must name a core "
+                              f"country ({', '.join(core)}), a country group "
+                              f"({', '.join(world.country_groups)}) or an official crossing "
+                              f"({', '.join(crossings)})")
         for iso in world.country_groups.get(head, [head]):
             mask = units.country == country(iso, i)
             if kind is not None:
