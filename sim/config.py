@@ -287,6 +287,9 @@ class MechanismConfig:
     market_adjust_days: float = spec(1, 36_500, unit="days",
                                      doc="time constant of effort moving between markets")
     leaders_per_organisation: int = spec(1, 1000)
+    loss_response: float = spec(0, 10, doc="a desk's response to losing loads (L = share "
+                                "of its recent trips that lost the load): loads x (1 - L)^r, "
+                                "route noise / (1 - L)^r; 0 = none")
     capacity_leader_exponent: float = spec(0, 5, doc="an organisation's courier capacity "
                                            "scales with (leaders left / leaders)^exponent")
     leader_replacement_days: int = spec(1, 36_500, unit="days",

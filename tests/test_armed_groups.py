@@ -29,8 +29,8 @@ def test_tolls_are_toll_share_times_value_times_flow_through_the_zone():
 
 def test_strength_follows_revenue_and_zones_widen_with_it():
     """With all its strength from trafficking, a group whose revenue is far above (below)
-    its reference heads for its cap of 2 (floor of 0.2); day by day, strength follows the
-    rule of the module docstring exactly."""
+    its reference heads for its cap of 2 (floor of 0.2) once tolls come in; day by day,
+    strength follows the rule of the module docstring exactly."""
     def run(reference):
         model = build(toy(steps=200, **{
             "scenario.armed_groups.ridge.revenue_dependence": 1.0,
@@ -39,7 +39,10 @@ def test_strength_follows_revenue_and_zones_widen_with_it():
 
     (rich, ts_rich), (poor, ts_poor) = run(1e-6), run(1e12)
     g_rich, g_poor = rich.mechanisms["armed_groups"], poor.mechanisms["armed_groups"]
-    assert 1.5 < g_rich.strength[0] <= 2.0 and 0.2 <= g_poor.strength[0] < 0.6
+    first = int(np.flatnonzero(ts_rich["armed_group_revenue_usd.ridge"].to_numpy() > 0)[0])
+    rising = ts_rich["armed_strength.ridge"].to_numpy()[first:]
+    assert (np.diff(rising) > 0).all() and 1.0 < g_rich.strength[0] <= 2.0
+    assert 0.2 <= g_poor.strength[0] < 0.6
     for ts, reference in ((ts_rich, 1e-6), (ts_poor, 1e12)):
         avg, strength = reference, 1.0
         for revenue, recorded in zip(ts["armed_group_revenue_usd.ridge"],

@@ -146,6 +146,7 @@ def test_sentences_follow_the_penalty_and_spread(toy_model):
 
 def test_risk_memory_decays_exponentially_and_is_capped(toy_model):
     orgs, m = toy_model.mechanisms["organisations"], toy_model.config.model
+    orgs.passages[0] = 0.0  # no passages: the memory reads as seizures
     cells = np.array([[10, 11, -1]])
     orgs._learn(0, 100, cells, np.array([[0.4, 0.6, 0.9]]))
     memory = orgs.risk_memory(0)
@@ -156,6 +157,39 @@ def test_risk_memory_decays_exponentially_and_is_capped(toy_model):
     orgs._learn(0, 130, np.array([[10]]), np.array([[5.0]]))
     assert orgs.risk_memory(0)[10] == pytest.approx(1.0)  # a probability: capped at 1
     assert orgs.risk_memory(0).sum() == pytest.approx(1.0 + decayed[11])
+
+
+def test_perceived_risk_is_the_areas_seizures_per_passage(toy_model):
+    """One seizure among 99 passages reads as about 1 %; the same seizure beside the
+    route (where the passages are spread by the disk's weight) reads higher; on a cell
+    far from any passage, one seizure reads as ``risk_learning_rate``."""
+    from sim.spatial import disk_offsets
+
+    orgs, world = toy_model.mechanisms["organisations"], toy_model.world
+    lr, nx = toy_model.config.model.risk_learning_rate, world.nx
+    orgs.memory[0], orgs.passages[0], orgs.scale[0] = 0.0, 0.0, 1.0
+    here, beside, far = 5 * nx + 5, 5 * nx + 6, 15 * nx + 15
+    orgs.passages[0, here] = 99 * lr
+    orgs.memory[0, [here, beside, far]] = lr
+    drow, dcol, weight = disk_offsets(world.memory_radius)
+    w1 = weight[(drow == 0) & (dcol == 1)][0]
+    assert world.memory_radius < 10 and w1 < 1
+    p = orgs.risk_memory(0)
+    assert p[here] == pytest.approx(lr / (99 * lr + 1))
+    assert p[beside] == pytest.approx(lr / (w1 * 99 * lr + 1))
+    assert p[far] == pytest.approx(lr)
+    assert p[here] < p[beside] < p[far]
+
+
+def test_loads_shrink_and_routes_spread_with_the_share_of_loads_lost(toy_model):
+    orgs, m = toy_model.mechanisms["organisations"], toy_model.config.model
+    assert m.loss_response > 0
+    orgs.lost[:], orgs.ended[:] = 0.0, 0.0
+    orgs.lost[0], orgs.ended[0] = 3.0, 9.0  # 3 of 9 recent trips lost: 3 / (9 + 1)
+    assert orgs.loss_share()[0] == pytest.approx(0.3)
+    factor = orgs.load_factor()
+    assert factor[0] == pytest.approx(0.7 ** m.loss_response) and (factor[1:] == 1).all()
+    assert orgs.route_noise()[0] == pytest.approx(m.route_noise / 0.7 ** m.loss_response)
 
 
 def test_route_cost_is_travel_time_when_nothing_is_risky():

@@ -206,6 +206,10 @@ def test_shared_intelligence_arrives_after_the_reporting_delay():
 
 
 @pytest.mark.slow
+@pytest.mark.xfail(reason="since desks perceive the detection they have seen (a few %, not "
+                          "the saturated 100 % of the old memory), legal exposure is a small "
+                          "part of route cost: BBB's share falls by 3 points on average, "
+                          "within the noise of 16 seeds (docs/ODD.md §8)", strict=True)
 def test_harmonised_laws_move_flow_out_of_the_weakest_law_country():
     """BBB has the weakest law; harmonising it up makes cocaine routes avoid it."""
     weak = {"model.prison_year_cost_usd": 500_000.0,

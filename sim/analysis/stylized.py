@@ -18,20 +18,69 @@ import pandas as pd
 from sim.analysis.compare import t_interval
 from sim.config import ModelConfig, make_config, replace
 
+CORRIDOR = ("Seme", "Idiroko")
+"""The Lagos–Cotonou corridor: the two official Benin–Nigeria crossings nearest Lagos
+(their border catchments overlap), the corridor of the displacement facts."""
+CORRIDOR_BORDER = ("BEN", "NGA")
+"""The border the corridor crosses; the rest of it holds the next-best routes."""
+
 
 def _outcomes(result) -> dict:
-    """The quantities a fact is judged by: enforcement results, flows and their footprint
-    per commodity, and the people in the trade."""
-    s = result.summary
+    """The quantities a fact is judged by: enforcement results, flows, their footprint and
+    shipment sizes per commodity, flows through the :data:`CORRIDOR`'s border cells and
+    through the rest of the border it crosses (:data:`CORRIDOR_BORDER`), and the people in
+    the trade."""
+    s, ev = result.summary, result.events
     out = {}
     for key in ("arrests", "seized_value_usd", "trafficker_revenue_usd", "couriers_active_end",
                 "couriers_detained_end", "couriers_imprisoned_end", "participation_end",
                 "recruits"):
         out[key] = float(s[key])
-    for c in result.commodities:
+    corridor = _corridor_cells(result, CORRIDOR)
+    border = _border_between(result, *CORRIDOR_BORDER)
+    beside = _beside(result, corridor, 2)
+    for k, c in enumerate(result.commodities):
         for key in (f"delivered_{c}", f"seized_{c}", f"route_cells_{c}", f"spread_km_{c}"):
             out[key] = float(s[key])
+        for what in ("delivery", "seizure"):
+            q = ev.loc[(ev["event"] == what) & (ev["commodity"] == c), "quantity"]
+            out[f"mean_{what}_{c}"] = float(q.mean()) if len(q) else float("nan")
+        flow = result.flow[k].ravel()
+        out[f"corridor_flow_{c}"] = float(flow[corridor].sum())
+        out[f"rest_of_border_flow_{c}"] = float(flow[border & ~corridor].sum())
+        out[f"beside_corridor_flow_{c}"] = float(flow[border & beside].sum())
     return out
+
+
+def _border_between(result, a: str, b: str) -> np.ndarray:
+    """Cells of country ``a`` or ``b`` with a neighbour (of eight) in the other (bool
+    mask): every route from one to the other enters one."""
+    reg = result.region
+    ia, ib = reg.country_index(a), reg.country_index(b)
+    grid = np.pad(reg.country, 1, constant_values=-1)
+    mid = grid[1:-1, 1:-1]
+    near = np.zeros(mid.shape, bool)
+    for dr, dc in ((-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1)):
+        nb = grid[1 + dr:grid.shape[0] - 1 + dr, 1 + dc:grid.shape[1] - 1 + dc]
+        near |= ((mid == ia) & (nb == ib)) | ((mid == ib) & (nb == ia))
+    return near.ravel()
+
+
+def _beside(result, cells: np.ndarray, radius: int) -> np.ndarray:
+    """Cells within ``radius`` cells (Chebyshev) of ``cells``, but not ``cells`` (mask)."""
+    from scipy.ndimage import binary_dilation
+
+    grid = cells.reshape(result.region.shape)
+    near = binary_dilation(grid, np.ones((2 * radius + 1, 2 * radius + 1), bool))
+    return (near & ~grid).ravel()
+
+
+def _corridor_cells(result, crossings: Sequence[str]) -> np.ndarray:
+    """The cells of the named crossings (bool mask): where their posts stand."""
+    reg = result.region
+    mask = np.zeros(reg.country.size, bool)
+    mask[[x.cell for x in reg.crossings if x.name in crossings]] = True
+    return mask
 
 
 @dataclass(frozen=True)
@@ -43,6 +92,8 @@ class Fact:
     source: str
     reference: dict = field(default_factory=dict)
     treatment: dict = field(default_factory=dict)
+    treatment_changes: tuple[dict, ...] = ()
+    """Timed changes of the treatment arm (``model.add_change`` mappings)."""
     arms: tuple[str, str] = ("reference", "treatment")
     steps: int = 180
     detail: str = ""
@@ -52,7 +103,31 @@ class Fact:
     """The six quantities of its figure."""
 
 
+CORRIDOR_POSTS_X5 = ({"kind": "set", "lever": "unit_effectiveness", "value": 5.0,
+                      "where": list(CORRIDOR), "start": 0, "end": None, "mode": "scale"},)
+"""The displacement treatment: the posts at the corridor's crossings detect five times as
+well from the first day (a joint operation's surge on one corridor)."""
+
 FACTS: dict[str, Fact] = {f.name: f for f in (
+    Fact("displacement",
+         "Enforcement on one corridor diverts flow to the next-best routes, and the "
+         "displacement is partial: total flow falls by less than the local drop.",
+         "Dell (2015); Guerette & Bowers (2009); PEERS.md facts 1 and 2",
+         treatment_changes=CORRIDOR_POSTS_X5, steps=365,
+         arms=("default", "corridor posts x5"),
+         detail="the posts at Seme and Idiroko (Lagos–Cotonou) detect five times as well; "
+                "fuel through the corridor's border cells, through the rest of the Benin–Nigeria "
+                "border, and delivered",
+         show=("corridor_flow_fuel", "beside_corridor_flow_fuel", "rest_of_border_flow_fuel",
+               "delivered_fuel", "seized_fuel", "arrests")),
+    Fact("interdiction_spreads",
+         "More interdiction gives smaller shipments and a wider spatial footprint.",
+         "NarcoLogic (Magliocca et al., PNAS 2019), PEERS.md fact 3",
+         treatment={"model.post_detection_prob": 0.2, "model.patrol_detection_prob": 0.04},
+         steps=365, arms=("default detection", "detection x2"),
+         detail="posts and patrols detect twice as well from day 1",
+         show=("mean_delivery_fuel", "mean_seizure_fuel", "route_cells_fuel",
+               "mean_delivery_cocaine", "route_cells_cocaine", "spread_km_fuel")),
     Fact("unpredictable_patrols",
          "Random allocation of patrols beats predictable allocation of the same effort.",
          "SOAR (RAND), PEERS.md fact 4",
@@ -74,10 +149,13 @@ FACTS: dict[str, Fact] = {f.name: f for f in (
 
 
 def fact_task(config: ModelConfig, overrides: dict) -> dict:
-    """Executor task: one run of one arm; returns :func:`_outcomes` of it."""
+    """Executor task: one run of one arm (``overrides["changes"]``: its timed changes);
+    returns :func:`_outcomes` of it."""
     from sim.simulate import simulate
 
-    return _outcomes(simulate(replace(config, **overrides)))
+    over = dict(overrides)
+    changes = over.pop("changes", ())
+    return _outcomes(simulate(replace(config, **over), changes=changes))
 
 
 def run_fact(name: str, seeds: Sequence[int], executor=None,
@@ -88,9 +166,10 @@ def run_fact(name: str, seeds: Sequence[int], executor=None,
 
     fact = FACTS[name]
     base = make_config("west_africa", steps=fact.steps)
-    tasks = [Task(f"{arm}:{seed}", {"seed": int(seed), **over})
+    arms = ((fact.reference, ()), (fact.treatment, fact.treatment_changes))
+    tasks = [Task(f"{arm}:{seed}", {"seed": int(seed), **over, "changes": list(changes)})
              for seed in seeds
-             for arm, over in zip(fact.arms, (fact.reference, fact.treatment), strict=True)]
+             for arm, (over, changes) in zip(fact.arms, arms, strict=True)]
     executor = executor or ProcessExecutor(min(len(tasks), 2), fn=fn or fact_task)
     rows = []
     for out in executor.run(base, tasks):

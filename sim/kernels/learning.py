@@ -14,8 +14,9 @@ def raise_risk(memory, scale, orgs, org_commodity, seized_commodity, seized_org,
 
     For each organisation ``o`` in ``orgs`` and each seizure ``s`` of its commodity (in
     order), cell ``targets[s, j]`` gains ``learning_rate * g * offset_weight[j]`` (``g`` =
-    1 for its own seizure, ``gossip_weight`` for another's), divided by ``scale[o]``; then
-    every cell touched is capped at a probability of 1 (``1 / scale[o]`` in memory units).
+    1 for its own seizure, ``gossip_weight`` for another's), divided by ``scale[o]``. The
+    memory counts seizures (weighted); the perceived probability divides it by passages
+    (:meth:`sim.mechanisms.organisations.Organisations.risk_memory`), so it is not capped.
 
     Parameters
     ----------
@@ -42,14 +43,7 @@ def raise_risk(memory, scale, orgs, org_commodity, seized_commodity, seized_org,
             for j in range(targets.shape[1]):
                 v = targets[s, j]
                 if v >= 0:
-                    memory[o, v] += g * offset_weight[j] / scale[o]
-        for s in range(targets.shape[0]):
-            if seized_commodity[s] != com:
-                continue
-            for j in range(targets.shape[1]):
-                v = targets[s, j]
-                if v >= 0 and memory[o, v] > inv:
-                    memory[o, v] = inv
+                    memory[o, v] += g * offset_weight[j] * inv
 
 
 def raise_risk_py(memory, scale, orgs, org_commodity, seized_commodity, seized_org, targets,
@@ -65,9 +59,4 @@ def raise_risk_py(memory, scale, orgs, org_commodity, seized_commodity, seized_o
             for j in range(targets.shape[1]):
                 v = int(targets[s, j])
                 if v >= 0:
-                    memory[o, v] += g * float(offset_weight[j]) / float(scale[o])
-        for s in mine:
-            for j in range(targets.shape[1]):
-                v = int(targets[s, j])
-                if v >= 0 and memory[o, v] > inv:
-                    memory[o, v] = inv
+                    memory[o, v] += g * float(offset_weight[j]) * inv

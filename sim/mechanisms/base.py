@@ -43,6 +43,8 @@ INTAKE = 57.0
 """Arrests open court cases."""
 RESOLVE = 58.0
 """Arrested couriers are detained; loads are delivered."""
+TALLY = 59.0
+"""Organisations count the day's lost and delivered loads (their load sizes follow)."""
 ARMED = 60.0
 """Armed groups take their tolls and site taxes; their strength and zones follow revenue."""
 LEADERS = 65.0

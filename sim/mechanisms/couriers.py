@@ -190,7 +190,8 @@ class Couriers(Mechanism):
             return
         med = w.commodity_table["load_median"][c.commodity[go]]
         sig = w.commodity_table["load_sigma"][c.commodity[go]]
-        c.load[go] = med * np.exp(sig * normals)
+        scale = self.model.mechanisms["organisations"].load_factor()[c.org[go]]
+        c.load[go] = med * scale * np.exp(sig * normals)
         c.state[go] = CourierState.TRAVELLING
         c.cell[go] = w.organisations.source[c.org[go]]
         c.trip_days[go] = 0

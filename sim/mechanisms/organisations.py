@@ -6,16 +6,21 @@ and risk memory. Each desk plans the least-expected-cost routes from its source 
 commodity's destinations (Dell, AER 2015): travel time, perceived detection (known posts
 and patrols plus its own risk memory) times the loss and legal exposure it risks, bribes,
 and armed-group tolls (kernels :func:`~sim.kernels.routing.route_costs` and
-:func:`~sim.kernels.routing.route_successors`). Seizures raise the risk memory around where
-they happened, its own fully and other desks' of the same commodity by a gossip weight,
-and the memory decays (NarcoLogic; Magliocca et al., PNAS 2019), so routes move and can
-come back.
+:func:`~sim.kernels.routing.route_successors`). A desk's perceived risk on a cell is what it
+has seen there: seizures around the cell (its own fully, other desks' of the same commodity
+by a gossip weight) over its couriers' passages through it, both forgotten with time
+(NarcoLogic's Bayesian risk perception; Magliocca et al., PNAS 2019), so routes move away
+from where loads are lost, and can come back.
 
 Markets. A desk's expected net profit per trip is its gross margin (median load times the
 price gap, both levers) less the expected cash cost of its best route from the source
 (courier time, the perceived chance of losing the load or paying a bribe on each cell, armed
 groups' tolls; legal exposure is the couriers', and site taxes fall on production, inside
-the price at the source); per courier-day, divided by the trip's cycle (out, back, rest). A
+the price at the source); per courier-day, divided by the trip's cycle (out, back, rest).
+Loads and routes follow losses: with L the share of a desk's recent trips that lost their
+load, its load per trip is the median times ``(1 - L) ** loss_response`` and its route
+choice spreads by ``route_noise / (1 - L) ** loss_response``, so more interdiction means
+smaller shipments over more routes (NarcoLogic, PEERS.md fact 3). A
 desk's *viability*, the share of its capacity it runs, follows its price gap: ``(gap /
 configured gap) ** market_margin_elasticity``, at most 1, so a price shock can close a
 market. A multi-market organisation moves effort between its desks: each desk's target share
@@ -34,9 +39,9 @@ import numpy as np
 from sim.agents.courier import CourierState
 from sim.agents.organisation import Organisation
 from sim.kernels.routing import TARGET, UNREACHABLE
-from sim.mechanisms.base import LEADERS, LEARN, PLAN, Mechanism, phase, register
+from sim.mechanisms.base import LEADERS, LEARN, PLAN, TALLY, Mechanism, phase, register
 from sim.schema import ConfigError
-from sim.spatial import disk_cells, km_to_cells
+from sim.spatial import disk_cells, disk_offsets, km_to_cells
 
 NO_VACANCY = -1
 """``replace_at`` value of an organisation with all its leaders in place."""
@@ -61,9 +66,11 @@ class Organisations(Mechanism):
         self.layout = lay = w.organisations
         n = lay.n
         self.memory = np.zeros((n, w.n_cells))
+        self.passages = np.zeros((n, w.n_cells))
         self.scale = np.ones(n)
-        """The risk memory of organisation ``o`` is ``memory[o] * scale[o]``: decay only
-        updates the scale."""
+        """Desk ``o`` remembers ``memory[o] * scale[o]`` seizures (``risk_learning_rate``
+        each, distance- and gossip-weighted) and ``passages[o] * scale[o]`` passages of its
+        own couriers (``risk_learning_rate`` each) per cell; decay only updates the scale."""
         self.memory_step = np.zeros(n, np.int64)
         self.last_plan = np.full(n, -(10**9), np.int64)
         n_org = lay.n_organisations
@@ -73,8 +80,12 @@ class Organisations(Mechanism):
         self.replace_at = np.full(n_org, NO_VACANCY, np.int64)
         """Day each organisation's next lost leader is replaced (:data:`NO_VACANCY`: none)."""
         self.trip_cost = np.zeros(n)
-        """Expected cash cost (USD) of one median-load trip along each desk's best route
+        """Expected cash cost (USD) of one trip of the desk's load along its best route
         from its source, at its last plan (time, expected loss or bribe, tolls)."""
+        self.lost = np.zeros(n)
+        self.ended = np.zeros(n)
+        """Each desk's loads lost (seized) and trips ended (delivered or seized), both
+        forgotten at ``risk_memory_decay_per_day`` (trips)."""
         self.trip_days = np.ones(n, np.int64)
         """Days on the road from source to destination along the best route, last plan."""
         self.profit = np.zeros(n)
@@ -128,6 +139,24 @@ class Organisations(Mechanism):
         cap = np.rint(lay.network_capacity[lay.network] * self.share * reach * self.viability
                       * supply)
         return np.where(self.leaders[lay.network] <= 0, 0, cap).astype(np.int64)
+
+    def loss_share(self) -> np.ndarray:
+        """Share of each desk's recent trips that lost their load, ``lost / (ended + 1)``
+        (0-1; the one pseudo-trip keeps a desk that lost its only load from believing every
+        load is lost): counts forgotten at ``risk_memory_decay_per_day``."""
+        return self.lost / (self.ended + 1.0)
+
+    def load_factor(self) -> np.ndarray:
+        """Each desk's load per trip relative to its commodity's ``load_median`` (the load
+        on a road without losses): ``(1 - loss_share) ** loss_response``. A desk that
+        loses more of its loads splits its shipments into smaller ones."""
+        return np.power(1.0 - self.loss_share(), self.config.model.loss_response)
+
+    def route_noise(self) -> np.ndarray:
+        """Each desk's spread of route choice around its least-cost route: ``route_noise /
+        (1 - loss_share) ** loss_response``. A desk that loses more of its loads spreads
+        them over more routes (NarcoLogic's route expansion under losses)."""
+        return self.config.model.route_noise / self.load_factor()
 
     def supply_factor(self) -> np.ndarray:
         """Share of each desk's effort that finds loads: the commodity's ``supply`` times
@@ -202,7 +231,7 @@ class Organisations(Mechanism):
         (see the module docstring)."""
         m, lay = self.config.model, self.layout
         margin = self.gross_margin()
-        net = margin - self.trip_cost
+        net = margin * self.load_factor() - self.trip_cost
         rest = self.world.commodity_table["rest_days"][lay.commodity]
         self.profit = net / (2 * self.trip_days + rest)
         gap = np.divide(np.maximum(margin, 0.0), self.margin0, out=np.zeros(lay.n),
@@ -223,9 +252,35 @@ class Organisations(Mechanism):
         self.share = np.where(ok, self.share + (target - self.share) * step, self.share)
 
     def risk_memory(self, o: int) -> np.ndarray:
-        """Perceived extra detection probability per cell passage of organisation ``o``,
-        learned from seizures (a new float64 array)."""
-        return self.memory[o] * self.scale[o]
+        """Perceived extra detection probability per cell passage of desk ``o``, learned
+        from experience (a new float64 array): remembered seizures around the cell over
+        remembered passages through it plus one pseudo-passage, both weighted by
+        ``risk_learning_rate`` -- so one seizure on an unused cell reads as
+        ``risk_learning_rate``, and a cell its couriers cross a thousand times for ten
+        seizures reads as about 1 % (NarcoLogic's Bayesian risk perception)."""
+        w = self.world
+        return self._perceived(o, (0, w.shape[0] - 1, 0, w.shape[1] - 1))
+
+    def _perceived(self, o: int, box: tuple[int, int, int, int]) -> np.ndarray:
+        """:meth:`risk_memory` on the cells of ``box`` (inclusive, row-major). Passages are
+        spread over the same distance-weighted disk as seizures (``risk_memory_radius_km``),
+        so the ratio is the area's seizures per passage, also on cells not used yet."""
+        from scipy.ndimage import correlate
+
+        w = self.world
+        ny, nx = w.shape
+        r0, r1, c0, c1 = box
+        rad = w.memory_radius
+        drow, dcol, weight = disk_offsets(rad)
+        kernel = np.zeros((2 * rad + 1, 2 * rad + 1))
+        kernel[drow + rad, dcol + rad] = weight
+        R0, R1, C0, C1 = max(r0 - rad, 0), min(r1 + rad, ny - 1), max(c0 - rad, 0), \
+            min(c1 + rad, nx - 1)
+        near = correlate(self.passages[o].reshape(ny, nx)[R0:R1 + 1, C0:C1 + 1], kernel,
+                         mode="constant", cval=0.0)
+        near = near[r0 - R0:r1 - R0 + 1, c0 - C0:c1 - C0 + 1].ravel()
+        memory = self.memory[o].reshape(ny, nx)[r0:r1 + 1, c0:c1 + 1].ravel()
+        return np.minimum(memory / (near + 1.0 / self.scale[o]), 1.0)
 
     def _decay_memory(self, o: int, step: int) -> None:
         """Bring organisation ``o``'s risk memory up to ``step`` (exponential decay)."""
@@ -235,6 +290,7 @@ class Organisations(Mechanism):
             self.scale[o] *= (1.0 - decay) ** days
             if self.scale[o] < 1e-150:  # fold the scale in before it underflows
                 self.memory[o] *= self.scale[o]
+                self.passages[o] *= self.scale[o]
                 self.scale[o] = 1.0
         self.memory_step[o] = step
 
@@ -266,7 +322,7 @@ class Organisations(Mechanism):
 
         k = int(self.layout.commodity[o])
         com = w.commodities[k]
-        value = com.load_median * levers.value_at_source[k]
+        value = com.load_median * levers.value_at_source[k] * self.load_factor()[o]
         # expected prison cost of an arrest: only arrests not settled on the spot open a case
         legal_by_country = (m.prison_year_cost_usd * levers.penalty_years * m.sentence_fraction
                             * com.penalty_weight * (1.0 - com.settlement_prob) * evidence
@@ -275,7 +331,7 @@ class Organisations(Mechanism):
         focus = levers.detection_focus[np.maximum(cut(w.country), 0), k]
         p_known = -np.expm1(-(cut(enforcement.post_hazard)
                               + cut(enforcement.patrol_hazard_known)) * focus)
-        p = np.minimum(p_known + cut(self.memory[o]) * self.scale[o], 1.0)
+        p = np.minimum(p_known + self._perceived(o, box), 1.0)
         bribe_prob, escape = cut(enforcement.bribe_prob), cut(enforcement.escape)
         hours = cut(w.cell_hours)
         caught = (1.0 - bribe_prob) * (1.0 - escape) * (value + legal)
@@ -314,7 +370,7 @@ class Organisations(Mechanism):
         old = self._boxes.get(o)
         if old is not None and old != box:
             self._clear(o, old)
-        k.route_successors(dist, cost, hours, width, self.config.model.route_noise, r0, c0,
+        k.route_successors(dist, cost, hours, width, self.route_noise()[o], r0, c0,
                            w.nx, self.succ[o], self.succ_hours[o], self.p_first[o])
         self._boxes[o] = box
         self.last_plan[o] = step
@@ -329,7 +385,8 @@ class Organisations(Mechanism):
         w = self.world
         toll, loss, bribe = cash
         k = int(self.layout.commodity[o])
-        value = w.commodity_table["load_median"][k] * self.model.levers.value_at_source[k]
+        value = (w.commodity_table["load_median"][k] * self.model.levers.value_at_source[k]
+                 * self.load_factor()[o])
         cell = int(self.layout.source[o])
         hours, paid, alive, steps = 0.0, 0.0, 1.0, 0
         while steps < w.n_cells:
@@ -371,6 +428,26 @@ class Organisations(Mechanism):
 
     # ------------------------------------------------------------------ learning
 
+    @phase(TALLY)
+    def tally(self, day) -> None:
+        """Count today's passages of each desk's couriers per cell (for
+        :meth:`risk_memory`), and its lost (seized) and delivered loads, forgetting earlier
+        counts at ``risk_memory_decay_per_day`` (:meth:`loss_share`)."""
+        c, n, m = self.model.mechanisms["couriers"].arrays, self.layout.n, self.config.model
+        if len(day.movers):
+            # a stopped courier entered the cells up to where it was stopped
+            hops = np.where(day.outcome == 0, day.n_hops, day.stop_hop + 1)
+            entered = np.arange(day.path.shape[1])[None, :] < hops[:, None]
+            orgs = np.repeat(c.org[day.movers], hops)
+            for o in np.unique(orgs):
+                self._decay_memory(int(o), day.t)
+            np.add.at(self.passages, (orgs, day.path[entered]),
+                      m.risk_learning_rate / self.scale[orgs])
+        keep = 1.0 - m.risk_memory_decay_per_day
+        lost = np.bincount(c.org[day.seized], minlength=n)
+        self.lost = self.lost * keep + lost
+        self.ended = self.ended * keep + lost + np.bincount(c.org[day.delivered], minlength=n)
+
     @phase(LEARN)
     def learn(self, day) -> None:
         """Raise perceived risk around today's seizures (own fully, others' by gossip)."""
@@ -389,16 +466,13 @@ class Organisations(Mechanism):
                                       m.risk_learning_rate)
 
     def _learn(self, o: int, step: int, targets: np.ndarray, weights: np.ndarray) -> None:
-        """Add perceived detection ``weights`` at ``targets`` (-1 = off the grid), capped
-        at 1 (used by tests to set a memory by hand)."""
+        """Add remembered seizures ``weights`` (in ``risk_learning_rate`` units) at
+        ``targets`` (-1 = off the grid) (used by tests to set a memory by hand)."""
         if targets.size == 0:
             return
         self._decay_memory(o, step)
         ok = targets >= 0
-        cells = targets[ok]
-        scale = self.scale[o]
-        np.add.at(self.memory[o], cells, weights[ok] / scale)
-        self.memory[o, cells] = np.minimum(self.memory[o, cells], 1.0 / scale)
+        np.add.at(self.memory[o], targets[ok], weights[ok] / self.scale[o])
 
     def record(self, day, row: dict) -> None:
         lay, w = self.layout, self.world
