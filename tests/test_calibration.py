@@ -67,6 +67,27 @@ def test_measures_read_the_run_as_documented():
     mine = ev[(ev["event"] == "seizure") & ev["country"].isin(["AAA", "BBB"])
               & (ev["commodity"] == "fuel")]
     assert measure(seized, run) == pytest.approx(mine["quantity"].sum() / years)
+    # from_day: only the events of days >= from_day, per year of that window
+    late = TargetSpec(scenario="toy", measure="charged_share", countries=["BBB"], lo=0, hi=1,
+                      source="test", from_day=30)
+    a30 = arrests[arrests["step"] >= 30]
+    assert len(a30) > 0 and len(a30) < len(arrests)
+    assert measure(late, run) == pytest.approx((charges["step"] >= 30).sum() / len(a30))
+    late_seized = TargetSpec(scenario="toy", measure="seized_in", countries=["AAA", "BBB"],
+                             commodity="fuel", lo=0, hi=1, source="test", from_day=30)
+    assert measure(late_seized, run) == pytest.approx(
+        mine.loc[mine["step"] >= 30, "quantity"].sum() / ((73 - 30) / 365))
+
+
+def test_from_day_is_refused_where_it_means_nothing_or_past_the_run():
+    with pytest.raises(ConfigError, match=r"targets.x.from_day = 10 is not allowed for measure "
+                                          r"'per_year'"):
+        load_calibration(toy_calibration(x={**DELIVERED, "from_day": 10}))
+    late = {"scenario": "toy", "measure": "seized_in", "countries": ["AAA"],
+            "commodity": "fuel", "lo": 0, "hi": 1, "source": "test", "from_day": 60}
+    with pytest.raises(ConfigError, match=r"targets.x.from_day = 60 is not allowed: must be "
+                                          r"below calibration.steps = 60"):
+        load_calibration(toy_calibration(x=late))
 
 
 @pytest.mark.slow
@@ -121,12 +142,13 @@ class CountingExecutor:
 def test_a_history_matching_wave_rules_rows_out_and_resumes(tmp_path):
     from sim.analysis.calibration import WAVE_FILE, run_wave, wave_summary
 
-    cal = load_calibration(toy_calibration(
+    data = toy_calibration(
         cocaine={**DELIVERED, "lo": 0.0, "hi": 1e9},
         fuel={**DELIVERED, "column": "delivered_fuel", "lo": -1e10, "hi": -9e9}) | {
         "samples": 4, "seed": 7, "parameters": {
             "model.patrol_detection_prob": {"lo": 0.01, "hi": 0.04},
-            "scenario.commodities.fuel.couriers_per_organisation": {"lo": 5, "hi": 40}}})
+            "scenario.commodities.fuel.couriers_per_organisation": {"lo": 5, "hi": 40}}}
+    cal = load_calibration(data)
     defaults = check_targets(cal, ProcessExecutor(2, fn=measure_task))
     ex = CountingExecutor()
     wave = run_wave(cal, tmp_path, defaults, ex)
@@ -144,6 +166,52 @@ def test_a_history_matching_wave_rules_rows_out_and_resumes(tmp_path):
     again = run_wave(cal, tmp_path, defaults, ex)
     assert ex.count == 5
     assert again.equals(wave)  # the same rows, values and verdicts
+    # a second wave is not run when the first ruled out every row
+    from sim.analysis.calibration import history_match
+
+    both = history_match(load_calibration(data | {"waves": 2}), tmp_path, defaults, ex)
+    assert ex.count == 5 and set(both["wave"]) == {1}
+
+
+@pytest.mark.slow
+def test_a_second_wave_samples_the_box_the_first_left(tmp_path):
+    from sim.analysis.calibration import history_match, plot_marginals, wave_summary
+
+    data = toy_calibration(cocaine={**DELIVERED, "lo": 0.0, "hi": 1e9}) | {
+        "samples": 4, "seed": 3, "waves": 2, "parameters": {
+            "model.patrol_detection_prob": {"lo": 0.01, "hi": 0.04},
+            "scenario.commodities.fuel.couriers_per_organisation": {"lo": 5, "hi": 40}}}
+    cal = load_calibration(data)
+    defaults = check_targets(cal, ProcessExecutor(2, fn=measure_task))
+    ex = CountingExecutor()
+    waves = history_match(cal, tmp_path, defaults, ex)
+    assert ex.count == 8 and list(waves["wave"].value_counts().sort_index()) == [4, 4]
+    first, second = waves[waves["wave"] == 1], waves[waves["wave"] == 2]
+    for name in cal.parameters:
+        assert second[name].between(first[name].min(), first[name].max()).all()
+    assert not second[list(cal.parameters)].round(9).isin(
+        first[list(cal.parameters)].round(9)).all(axis=1).any()  # new rows, not the same
+    lines = wave_summary(cal, waves)
+    assert any(x.startswith("Wave 2: 4 Latin-hypercube rows over the box wave 1 left")
+               for x in lines)
+    assert lines[-1].startswith("Least implausible row (wave 2, row ")
+    plot_marginals(cal, waves, tmp_path / "marginals.png")
+    assert (tmp_path / "marginals.png").stat().st_size > 10_000
+    # confirmation: the two least implausible rows of wave 2, re-run over the seeds
+    from sim.analysis.calibration import confirm_candidates, confirm_summary
+
+    cal2 = load_calibration(data | {"confirm": 2})
+    confirmed = confirm_candidates(cal2, waves, ProcessExecutor(2, fn=measure_task))
+    picked = second[second["plausible"]].nsmallest(2, "max_I")["row"].tolist()
+    assert confirmed["row"].drop_duplicates().tolist() == picked
+    assert confirmed["n_seeds"].eq(cal.seeds).all()
+    assert confirmed.loc[confirmed["best"], "row"].nunique() == 1
+    best = confirmed[confirmed["best"]].iloc[0]
+    again = check_targets(cal2, ProcessExecutor(2, fn=measure_task),
+                          {n: best[n] for n in cal2.parameters})
+    assert again["simulated"].tolist() == confirmed.loc[confirmed["best"], "simulated"].tolist()
+    assert confirm_summary(cal2, confirmed)[-1].startswith(
+        f"Calibrated point, shipped in configs/ (wave 2, row {int(best['row'])})")
 
 
 def test_wave_parameters_are_checked_against_the_schema():
@@ -155,3 +223,33 @@ def test_wave_parameters_are_checked_against_the_schema():
     unknown = toy_calibration(x=DELIVERED) | {"parameters": {"model.nothing": {"lo": 0, "hi": 1}}}
     with pytest.raises(ConfigError, match="calibration.parameters.model.nothing is not a known"):
         load_calibration(unknown)
+
+
+@pytest.fixture(scope="module")
+def shipped_targets():
+    """The targets of the shipped calibration at the shipped defaults (its seeds)."""
+    cal = load_calibration(calibration_dict("targets"))
+    return check_targets(cal, ProcessExecutor(2, fn=measure_task))
+
+
+@pytest.mark.slow
+def test_the_shipped_defaults_reproduce_the_calibration_report(shipped_targets):
+    """docs/calibration/targets.csv is what the shipped defaults give, seed for seed."""
+    import pandas as pd
+
+    from tests.paths import ROOT
+
+    shipped = pd.read_csv(ROOT / "docs" / "calibration" / "targets.csv")
+    assert list(shipped_targets["target"]) == list(shipped["target"])
+    np.testing.assert_allclose(shipped_targets["simulated"], shipped["simulated"], rtol=1e-5)
+    assert list(shipped_targets["in_band"]) == list(shipped["in_band"])
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(reason="3 of 7 fitted targets in band at the calibrated defaults: the Central "
+                          "Asian flow and interdiction need its own couriers and loads in the "
+                          "prior, and Benin's share and the subsidy response sit just outside "
+                          "(docs/calibration/report.md)", strict=True)
+def test_at_least_five_fitted_targets_are_in_band_at_the_shipped_defaults(shipped_targets):
+    fitted = shipped_targets[~shipped_targets["held_out"]]
+    assert fitted["in_band"].sum() >= 5, fitted[["target", "simulated", "lo", "hi"]]

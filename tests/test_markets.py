@@ -60,9 +60,10 @@ def test_capacity_follows_the_price_gap_and_the_supply():
     model.set_lever("value_at_source", 0.505, where=["fuel"])  # gap 0.31 -> 0.155 USD/L
     model.set_lever("supply", 0.5, where=["cocaine"])
     model.advance(1)
-    np.testing.assert_allclose(orgs.viability[fuel], 0.5)
+    viable = 0.5 ** model.config.model.market_margin_elasticity  # (gap / gap0) ** elasticity
+    np.testing.assert_allclose(orgs.viability[fuel], viable)
     after = orgs.capacity()
-    assert (after[fuel] == np.rint(0.5 * before[fuel])).all()
+    assert (after[fuel] == np.rint(viable * before[fuel])).all()
     assert (after[~fuel] == np.rint(0.5 * before[~fuel])).all()
     model.set_lever("value_at_source", 0.7, where=["fuel"])    # no gap: the market closes
     model.advance(1)

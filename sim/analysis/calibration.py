@@ -59,6 +59,10 @@ class TargetSpec:
     scale: float = spec(-1e15, 1e15, default=1.0,
                         doc="factor from the model's unit to the band's (e.g. 0.001 kg -> t)")
     held_out: bool = spec(default=False, doc="a validation: reported, never fitted")
+    from_day: int = spec(0, 36_500, default=0, unit="days",
+                         doc="count events from this day on (charged_share, convicted_share, "
+                             "seized_in): a warm-up, so a yearly ratio compares flows of a "
+                             "justice chain already running, as published yearly counts do")
 
     def check(self, path: str) -> None:
         """Band ordered; the fields the measure needs given."""
@@ -72,6 +76,11 @@ class TargetSpec:
             if not getattr(self, name):
                 raise ConfigError(f"{path}.{name} is missing: measure {self.measure!r} "
                                   f"needs it")
+        if self.from_day and self.measure not in ("charged_share", "convicted_share",
+                                                  "seized_in"):
+            raise ConfigError(f"{path}.from_day = {self.from_day} is not allowed for measure "
+                              f"{self.measure!r}: only charged_share, convicted_share and "
+                              f"seized_in count events from a day")
 
 
 @dataclass(frozen=True)
@@ -93,6 +102,12 @@ class CalibrationConfig:
     seed: int = spec(0, 2**63 - 1, default=0, doc="root seed of the wave's rows")
     cutoff: float = spec(0, 100, default=3.0,
                          doc="implausibility above which a row is ruled out (3: Pukelsheim)")
+    confirm: int = spec(0, 100, default=0,
+                        doc="candidates re-run over `seeds` seeds after the last wave: its "
+                            "rows not ruled out with the smallest largest implausibility")
+    waves: int = spec(1, 10, default=1,
+                      doc="history-matching waves: each after the first samples the "
+                          "bounding box of the rows the previous wave did not rule out")
 
 
 def load_calibration(data: dict) -> CalibrationConfig:
@@ -107,6 +122,9 @@ def load_calibration(data: dict) -> CalibrationConfig:
         except ConfigError as err:
             raise ConfigError(f"{path}: {err}") from None
         sc = cfg.scenario
+        if t.from_day >= cal.steps:
+            raise ConfigError(f"{path}.from_day = {t.from_day} is not allowed: must be below "
+                              f"calibration.steps = {cal.steps}")
         for i, iso in enumerate(t.countries):
             if iso not in sc.countries:
                 raise ConfigError(f"{path}.countries[{i}] = {iso!r} is not allowed: must be a "
@@ -168,11 +186,14 @@ def measure(t: TargetSpec, result, shock_start: int | None = None) -> float:
 
     - ``summary``: a summary column; ``per_year``: a summary column per year of the run;
     - ``charged_share`` / ``convicted_share``: cases charged (convicted) / arrests of couriers
-      of commodities of ``kind`` in ``countries``, from the event log (cohorts differ);
-    - ``seized_in``: quantity of ``commodity`` seized in ``countries`` per year.
+      of commodities of ``kind`` in ``countries`` on days >= ``from_day``, from the event
+      log (a year's flows, as the published yearly counts: cohorts differ);
+    - ``seized_in``: quantity of ``commodity`` seized in ``countries`` per year from
+      ``from_day`` on.
     """
     s, ev = result.summary, result.events
     years = len(result.timeseries) / DAYS_PER_YEAR
+    ev = ev[ev["step"] >= t.from_day] if t.from_day else ev
     if t.measure == "summary":
         return float(s[t.column])
     if t.measure == "per_year":
@@ -188,15 +209,17 @@ def measure(t: TargetSpec, result, shock_start: int | None = None) -> float:
     if t.measure == "seized_in":
         mine = ev[(ev["event"] == "seizure") & ev["country"].isin(t.countries)
                   & (ev["commodity"] == t.commodity)]
-        return float(mine["quantity"].sum()) / years
+        return float(mine["quantity"].sum()) / (years - t.from_day / DAYS_PER_YEAR)
     ts = result.timeseries  # shock_response: the window's total
     start = max(int(shock_start if shock_start is not None else 1), 1)
     window = ts[(ts["step"] >= start) & (ts["step"] < start + t.window_days)]
     return float(window[t.column].sum())
 
 
-def check_targets(cal: CalibrationConfig, executor=None) -> pd.DataFrame:
-    """Every target at the shipped defaults over ``cal.seeds`` seeds: one row per target
+def check_targets(cal: CalibrationConfig, executor=None,
+                  overrides: dict[str, Any] | None = None) -> pd.DataFrame:
+    """Every target at the shipped defaults (with ``overrides``: dotted parameters, each
+    applied to the scenarios that have it) over ``cal.seeds`` seeds: one row per target
     (:data:`TARGET_COLUMNS`)."""
     from sim.analysis.executor import ProcessExecutor, Task
 
@@ -206,7 +229,12 @@ def check_targets(cal: CalibrationConfig, executor=None) -> pd.DataFrame:
     specs = [dataclasses.asdict(cal.targets[n]) for n in names]
     for scenario, shock in _runs_needed(cal):
         base = from_dict(ModelConfig, config_dict(scenario, shock=shock, steps=cal.steps))
-        tasks = [Task(f"{seed}", {"seed": seed, "targets": specs,
+        mine = {}
+        for name, v in (overrides or {}).items():
+            meta = field_meta(base, name)
+            if meta is not None:
+                mine[name] = int(round(v)) if meta.get("type") is int else float(v)
+        tasks = [Task(f"{seed}", {"seed": seed, "targets": specs, **mine,
                                   "shock_start": base.shock.start if shock != "none" else
                                   _shock_start(cal, scenario)})
                  for seed in range(1, cal.seeds + 1)]
@@ -245,26 +273,57 @@ WAVE_FILE = "wave.jsonl"
 """One JSON line per finished run of the history-matching wave (resumable)."""
 
 
-def wave_sample(cal: CalibrationConfig) -> np.ndarray:
-    """The wave's Latin-hypercube sample (rows x parameters) over the prior ranges."""
+def wave_sample(cal: CalibrationConfig, bounds: dict[str, tuple[float, float]] | None = None,
+                wave: int = 1) -> np.ndarray:
+    """A wave's Latin-hypercube sample (rows x parameters): wave 1 over the prior ranges,
+    a later wave uniformly over ``bounds`` (the box the previous wave left)."""
     from SALib.sample import latin
 
     names = list(cal.parameters)
-    prob = {"num_vars": len(names), "names": names,
-            "bounds": [cal.parameters[n].salib()[0] for n in names],
-            "dists": [cal.parameters[n].salib()[1] for n in names]}
-    return latin.sample(prob, cal.samples, seed=cal.seed % 2**32)
+    if bounds is None:
+        spec_ = [cal.parameters[n].salib() for n in names]
+    else:
+        spec_ = [([float(bounds[n][0]), float(bounds[n][1])], "unif") for n in names]
+    prob = {"num_vars": len(names), "names": names, "bounds": [b for b, _ in spec_],
+            "dists": [d for _, d in spec_]}
+    return latin.sample(prob, cal.samples, seed=(cal.seed + wave - 1) % 2**32)
+
+
+def refocused(cal: CalibrationConfig, wave: pd.DataFrame) -> dict[str, tuple[float, float]]:
+    """The box of the rows ``wave`` did not rule out, per parameter (an empty dict when it
+    ruled out every row)."""
+    ok = wave[wave["plausible"]]
+    if ok.empty:
+        return {}
+    return {n: (float(ok[n].min()), float(ok[n].max())) for n in cal.parameters}
+
+
+def history_match(cal: CalibrationConfig, folder, defaults: pd.DataFrame, executor=None,
+                  progress: bool = False) -> pd.DataFrame:
+    """``cal.waves`` waves of history matching (:func:`run_wave`), each after the first over
+    the box the previous one left; stops early when a wave rules out every row. Returns
+    every wave's rows, with a ``wave`` column."""
+    frames, bounds = [], None
+    for k in range(1, cal.waves + 1):
+        frame = run_wave(cal, folder, defaults, executor, progress, wave=k, bounds=bounds)
+        frames.append(frame.assign(wave=k))
+        bounds = refocused(cal, frame)
+        if not bounds:
+            break
+    return pd.concat(frames, ignore_index=True)
 
 
 def run_wave(cal: CalibrationConfig, folder, defaults: pd.DataFrame, executor=None,
-             progress: bool = False) -> pd.DataFrame:
+             progress: bool = False, wave: int = 1,
+             bounds: dict[str, tuple[float, float]] | None = None) -> pd.DataFrame:
     """One wave of history matching: every sample row runs each scenario (and shock) the
     targets need, with its own seed (shared by the row's runs, so a shock is paired with its
     baseline), appending each run to ``wave.jsonl`` as it finishes (a rerun does only the
     missing runs). Returns one row per sample row: the parameters, each fitted target's
     value and implausibility ``I = |value - band mid| / sqrt(half band ** 2 + noise sd ** 2)``
     (noise sd over seeds at the defaults, from ``defaults``; NaN when the run cannot measure
-    it), ``max_I`` over the fitted targets measured and ``plausible`` (``max_I <= cutoff``)."""
+    it), ``max_I`` over the fitted targets measured and ``plausible`` (``max_I <= cutoff``).
+    ``wave`` > 1 samples ``bounds`` (:func:`wave_sample`); its runs are keyed by wave."""
     import json
     from pathlib import Path
 
@@ -274,7 +333,7 @@ def run_wave(cal: CalibrationConfig, folder, defaults: pd.DataFrame, executor=No
     folder.mkdir(parents=True, exist_ok=True)
     names = list(cal.targets)
     specs = [dataclasses.asdict(cal.targets[n]) for n in names]
-    matrix = wave_sample(cal)
+    matrix = wave_sample(cal, bounds, wave)
     pnames = list(cal.parameters)
     done: dict[str, dict] = {}
     path = folder / WAVE_FILE
@@ -289,10 +348,10 @@ def run_wave(cal: CalibrationConfig, folder, defaults: pd.DataFrame, executor=No
         start = base.shock.start if shock != "none" else _shock_start(cal, scenario)
         tasks = []
         for row, values in enumerate(matrix):
-            key = f"{row}:{scenario}:{shock}"
+            key = _key(wave, row, scenario, shock)
             if key in done:
                 continue
-            over = {"seed": run_seed(cal.seed, row, 0), "targets": specs,
+            over = {"seed": run_seed(cal.seed, row, wave - 1), "targets": specs,
                     "shock_start": start}
             for name, v in zip(pnames, values, strict=True):
                 meta = field_meta(base, name)
@@ -303,7 +362,8 @@ def run_wave(cal: CalibrationConfig, folder, defaults: pd.DataFrame, executor=No
         if progress and tasks:
             from tqdm import tqdm
 
-            bar = tqdm(total=len(tasks), desc=f"{cal.name} {scenario}/{shock}", unit="run")
+            bar = tqdm(total=len(tasks), desc=f"{cal.name} wave {wave} {scenario}/{shock}",
+                       unit="run")
         for out in executor.run(base, tasks):
             if out.ok:
                 done[out.task.key] = out.result
@@ -322,13 +382,13 @@ def run_wave(cal: CalibrationConfig, folder, defaults: pd.DataFrame, executor=No
         complete = True
         for i, name in enumerate(names):
             t = cal.targets[name]
-            base_run = done.get(f"{row}:{t.scenario}:none")
+            base_run = done.get(_key(wave, row, t.scenario, "none"))
             if base_run is None:
                 complete = False
                 continue
             value = base_run[str(i)]
             if t.measure == "shock_response":
-                shocked = done.get(f"{row}:{t.scenario}:{t.shock}")
+                shocked = done.get(_key(wave, row, t.scenario, t.shock))
                 if shocked is None:
                     complete = False
                     continue
@@ -350,34 +410,119 @@ def run_wave(cal: CalibrationConfig, folder, defaults: pd.DataFrame, executor=No
     return pd.DataFrame(rows)
 
 
-def wave_summary(cal: CalibrationConfig, wave: pd.DataFrame) -> list[str]:
-    """Plain lines: how much of the prior is not ruled out, the non-implausible range of each
-    parameter, which target rules out most rows, and which targets pull against each other
-    (negative correlation of their signed misses across the wave)."""
+def _key(wave: int, row: int, scenario: str, shock: str) -> str:
+    """Key of one run of a wave in ``wave.jsonl``."""
+    return f"{wave}:{row}:{scenario}:{shock}"
+
+
+def best_row(waves: pd.DataFrame) -> pd.Series | None:
+    """The calibrated point: of the last wave's rows not ruled out, the one with the
+    smallest largest implausibility (None when no row is left)."""
+    last = waves[waves["wave"] == waves["wave"].max()]
+    ok = last[last["plausible"]]
+    return None if ok.empty else ok.loc[ok["max_I"].idxmin()]
+
+
+def confirm_candidates(cal: CalibrationConfig, waves: pd.DataFrame, executor=None,
+                       previous: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Re-run the last wave's ``cal.confirm`` best rows not ruled out (smallest largest
+    implausibility), with their values as saved in ``wave.csv``, over ``cal.seeds`` seeds
+    each (:func:`check_targets`). One row per candidate and target, with ``wave``, ``row``,
+    the parameters and the target table's columns; ``best`` marks the calibrated point:
+    the candidate with the most fitted targets in band, then the smallest sum over fitted
+    targets of the distance of its mean to the band, in half-bands."""
+    last = waves[waves["wave"] == waves["wave"].max()]
+    picks = last[last["plausible"]].nsmallest(cal.confirm, "max_I")
+    frames = []
+    for _, cand in picks.iterrows():
+        over = {n: float(cand[n]) for n in cal.parameters}
+        table = _previous_run(cal, previous, int(cand["wave"]), int(cand["row"]), over)
+        if table is None:
+            table = check_targets(cal, executor, over)
+        table.insert(0, "row", int(cand["row"]))
+        table.insert(0, "wave", int(cand["wave"]))
+        for n in cal.parameters:
+            table[n] = over[n]
+        frames.append(table)
+    if not frames:
+        return pd.DataFrame()
+    out = pd.concat(frames, ignore_index=True)
+    fitted = out[~out["held_out"]].copy()
+    half = (fitted["hi"] - fitted["lo"]) / 2
+    fitted["miss"] = (np.maximum(fitted["lo"] - fitted["simulated"], 0)
+                      + np.maximum(fitted["simulated"] - fitted["hi"], 0)) / half
+    score = fitted.groupby("row").agg(in_band=("in_band", "sum"), miss=("miss", "sum"))
+    best = score.sort_values(["in_band", "miss"], ascending=[False, True]).index[0]
+    out["best"] = out["row"] == best
+    return out
+
+
+def _previous_run(cal: CalibrationConfig, previous: pd.DataFrame | None, wave: int, row: int,
+                  over: dict[str, float]) -> pd.DataFrame | None:
+    """The target table of a candidate already confirmed with the same values (or None)."""
+    if previous is None or previous.empty:
+        return None
+    old = previous[(previous["wave"] == wave) & (previous["row"] == row)]
+    if (list(old["target"]) != list(cal.targets) or not old["n_seeds"].eq(cal.seeds).all()
+            or not all(np.isclose(old[n], v, rtol=1e-5).all() for n, v in over.items())):
+        return None
+    return old[TARGET_COLUMNS].reset_index(drop=True)
+
+
+def confirm_summary(cal: CalibrationConfig, confirmed: pd.DataFrame) -> list[str]:
+    """Plain lines: each candidate's fitted targets in band, and the calibrated point."""
+    if confirmed.empty:
+        return ["No candidate to confirm: the last wave ruled out every row."]
+    lines = [f"Confirmation: the last wave's {confirmed['row'].nunique()} best rows not ruled "
+             f"out, re-run over {cal.seeds} seeds each:"]
+    for row, t in confirmed.groupby("row", sort=False):
+        fitted = t[~t["held_out"]]
+        lines.append(f"row {row}: {int(fitted['in_band'].sum())} of {len(fitted)} fitted "
+                     f"targets in band (out: "
+                     + (", ".join(fitted.loc[~fitted["in_band"], "target"]) or "none") + ")")
+    best = confirmed[confirmed["best"]].iloc[0]
+    lines.append(f"Calibrated point, shipped in configs/ (wave {int(best['wave'])}, row "
+                 f"{int(best['row'])}): "
+                 + ", ".join(f"{n} = {best[n]:.6g}" for n in cal.parameters))
+    return lines
+
+
+def wave_summary(cal: CalibrationConfig, waves: pd.DataFrame) -> list[str]:
+    """Plain lines: per wave, how much of its box is not ruled out and the non-implausible
+    range of each parameter; then which target rules out most rows, the targets no row
+    meets, which targets pull against each other (negative correlation of their signed
+    misses across all rows) and the calibrated point (:func:`best_row`)."""
+    if "wave" not in waves:
+        waves = waves.assign(wave=1)
     fitted = [n for n, t in cal.targets.items() if not t.held_out]
-    ok = wave[wave["plausible"]]
-    lines = [f"History matching, wave 1: {len(wave)} Latin-hypercube rows over the prior "
-             f"ranges, one seed each; {len(ok)} ({len(ok) / max(len(wave), 1):.0%}) not ruled "
-             f"out (every fitted target's implausibility <= {cal.cutoff:g})."]
-    for name, prm in cal.parameters.items():
+    lines = []
+    box = {n: (p.lo, p.hi) for n, p in cal.parameters.items()}
+    for k, wave in waves.groupby("wave"):
+        ok = wave[wave["plausible"]]
+        where = "the prior ranges" if k == 1 else "the box wave " + str(k - 1) + " left"
+        lines.append(f"Wave {k}: {len(wave)} Latin-hypercube rows over {where}, one seed "
+                     f"each; {len(ok)} ({len(ok) / max(len(wave), 1):.0%}) not ruled out "
+                     f"(every fitted target's implausibility <= {cal.cutoff:g}).")
+        for name in cal.parameters:
+            lo, hi = box[name]
+            lines.append(f"wave {k}, {name}: sampled [{lo:.4g}, {hi:.4g}], "
+                         + (f"not ruled out [{ok[name].min():.4g}, {ok[name].max():.4g}]"
+                            if len(ok) else "no row left"))
         if len(ok):
-            lines.append(f"{name}: prior [{prm.lo:g}, {prm.hi:g}], not ruled out "
-                         f"[{ok[name].min():.4g}, {ok[name].max():.4g}]")
-        else:
-            lines.append(f"{name}: prior [{prm.lo:g}, {prm.hi:g}]; no row left")
-    impl = wave[[f"I.{n}" for n in fitted]]
+            box = {n: (float(ok[n].min()), float(ok[n].max())) for n in cal.parameters}
+    impl = waves[[f"I.{n}" for n in fitted]]
     never = []
     for n in fitted:
         col = impl[f"I.{n}"]
         if col.notna().any() and col.min() > cal.cutoff:
             t = cal.targets[n]
             never.append(f"{n} (best row: I = {col.min():.2g}, value "
-                         f"{wave.loc[col.idxmin(), n]:.4g} against [{t.lo:g}, {t.hi:g}])")
+                         f"{waves.loc[col.idxmin(), n]:.4g} against [{t.lo:g}, {t.hi:g}])")
     lines.append("Targets no row meets: " + ("; ".join(never) or "none"))
     worst = impl.idxmax(axis=1).str.removeprefix("I.").value_counts()
     lines.append("Target with the largest implausibility, by number of rows: "
                  + ", ".join(f"{k} {v}" for k, v in worst.items()))
-    miss = pd.DataFrame({n: wave[n] - (cal.targets[n].lo + cal.targets[n].hi) / 2
+    miss = pd.DataFrame({n: waves[n] - (cal.targets[n].lo + cal.targets[n].hi) / 2
                          for n in fitted}).dropna()
     if len(miss) > 2:
         corr = miss.corr()
@@ -385,8 +530,47 @@ def wave_summary(cal: CalibrationConfig, wave: pd.DataFrame) -> list[str]:
                         for b in fitted[i + 1:] if np.isfinite(corr.loc[a, b])))
         against = [f"{a} vs {b} ({r:+.2f})" for r, a, b in pairs[:3] if r < -0.3]
         lines.append("Targets that pull against each other (correlation of their misses "
-                     "across the wave below -0.3): " + ("; ".join(against) or "none"))
+                     "across all rows below -0.3): " + ("; ".join(against) or "none"))
+    best = best_row(waves)
+    if best is not None:
+        lines.append(f"Least implausible row (wave {int(best['wave'])}, row "
+                     f"{int(best['row'])}, largest implausibility {best['max_I']:.2g}): "
+                     + ", ".join(f"{n} = {best[n]:.6g}" for n in cal.parameters))
     return lines
+
+
+def plot_marginals(cal: CalibrationConfig, waves: pd.DataFrame, path) -> None:
+    """Histogram per parameter of the rows not ruled out, by wave, over its prior range:
+    the plausible region's marginals (read from the saved ``wave.csv``)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names = list(cal.parameters)
+    cols = 4
+    rows = -(-len(names) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(3.4 * cols, 2.6 * rows), squeeze=False)
+    colours = ["#4c72b0", "#dd8452", "#55a868", "#c44e52"]
+    for ax, name in zip(axes.ravel(), names, strict=False):
+        prm = cal.parameters[name]
+        bins = np.linspace(prm.lo, prm.hi, 13)
+        for k, wave in waves.groupby("wave"):
+            ok = wave[wave["plausible"]]
+            ax.hist(ok[name], bins=bins, alpha=0.6, color=colours[(k - 1) % 4],
+                    label=f"wave {k}: {len(ok)} of {len(wave)} left")
+        ax.set_xlim(prm.lo, prm.hi)
+        ax.set_title(name.split(".", 1)[1] if "." in name else name, fontsize=8)
+        ax.tick_params(labelsize=7)
+    for ax in axes.ravel()[len(names):]:
+        ax.axis("off")
+    axes.ravel()[0].legend(fontsize=7)
+    fig.suptitle(f"Calibration {cal.name}: rows not ruled out by history matching (x axis: "
+                 f"each parameter's prior range; implausibility cutoff {cal.cutoff:g})",
+                 fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
 
 
 def _shock_start(cal: CalibrationConfig, scenario: str) -> int | None:
@@ -408,7 +592,8 @@ def _summary(cal: CalibrationConfig, table: pd.DataFrame) -> list[str]:
             f"Shipped defaults, {cal.seeds} seeds (1..{cal.seeds}), {cal.steps} days per run; "
             f"simulated = mean over seeds with its 95 % interval (the model's randomness "
             f"only). In band: the mean lies inside the published band. This is the check "
-            f"at the shipped defaults: no parameter has been fitted to these targets yet.",
+            f"at the shipped defaults (configs/); the history matching below is where the "
+            f"calibrated ones among them come from.",
             f"{int(fitted['in_band'].sum())} of {len(fitted)} fitted targets in band; held-out "
             f"validations: {held}."]
 
@@ -434,16 +619,23 @@ def report_markdown(cal: CalibrationConfig, table: pd.DataFrame, command: str,
                        rows), ""]
     if wave:
         lines += ["## History matching", ""] + [f"- {x}" for x in wave] + [""]
+        lines += ["![Rows not ruled out, per parameter and wave](marginals.png)", ""]
     lines += ["Reproduce:", "", "```bash", command, "```", ""]
     return "\n".join(lines)
 
 
 def report_html(cal: CalibrationConfig, table: pd.DataFrame, command: str,
-                wave: list[str] | None = None) -> str:
-    """The same report as one self-contained HTML page."""
+                wave: list[str] | None = None, marginals: bytes | None = None) -> str:
+    """The same report as one self-contained HTML page (``marginals``: the PNG of
+    :func:`plot_marginals`, embedded)."""
+    import base64
+
     from sim.analysis.html import CSS, escape
     from sim.analysis.html import table as html_table
 
+    figure = ("<img alt='Rows not ruled out, per parameter and wave' style='max-width:100%' "
+              f"src='data:image/png;base64,{base64.b64encode(marginals).decode()}'>"
+              if marginals else "")
     rows = [[escape(r.target) + (" <i>(held out)</i>" if r.held_out else ""),
              f"{_num(r.lo)} – {_num(r.hi)}", escape(r.unit),
              f"{_num(r.simulated)}<span class='detail'>95 % CI {_num(r.ci_low)} to "
@@ -456,7 +648,7 @@ def report_html(cal: CalibrationConfig, table: pd.DataFrame, command: str,
             + html_table(["target", "band", "unit", "simulated", "in band", "source"], rows,
                          raw=True)
             + ("<h2>History matching</h2><ul>" + "".join(f"<li>{escape(x)}</li>" for x in wave)
-               + "</ul>" if wave else "")
+               + "</ul>" + figure if wave else "")
             + f"<h2>Reproduce</h2><pre>{escape(command)}</pre></body></html>")
 
 
@@ -468,5 +660,7 @@ def calibration_dict(name: str) -> dict[str, Any]:
 
 
 __all__ = ["CalibrationConfig", "MEASURES", "TARGET_COLUMNS", "TargetSpec", "WAVE_FILE",
-           "calibration_dict", "check_targets", "load_calibration", "measure", "measure_task",
-           "report_html", "report_markdown", "run_wave", "wave_sample", "wave_summary"]
+           "best_row", "calibration_dict", "check_targets", "confirm_candidates",
+           "confirm_summary", "history_match", "load_calibration", "measure",
+           "measure_task", "plot_marginals", "refocused", "report_html",
+           "report_markdown", "run_wave", "wave_sample", "wave_summary"]

@@ -98,6 +98,8 @@ class Fact:
     steps: int = 180
     detail: str = ""
     """What the arms are, in a few words (figure title)."""
+    verdict: str = ""
+    """Whether the model produces the fact (figure title; the tests say the same)."""
     show: tuple[str, ...] = ("arrests", "seized_value_usd", "delivered_fuel", "delivered_gold",
                              "route_cells_cocaine", "spread_km_gold")
     """The six quantities of its figure."""
@@ -115,6 +117,8 @@ FACTS: dict[str, Fact] = {f.name: f for f in (
          "Dell (2015); Guerette & Bowers (2009); PEERS.md facts 1 and 2",
          treatment_changes=CORRIDOR_POSTS_X5, steps=365,
          arms=("default", "corridor posts x5"),
+         verdict="NOT produced: fuel through the corridor falls, but neither the rest of the "
+                 "border nor fuel delivered shows it diverted (tests: expected failures).",
          detail="the posts at Seme and Idiroko (Lagos–Cotonou) detect five times as well; "
                 "fuel through the corridor's border cells, through the rest of the Benin–Nigeria "
                 "border, and delivered",
@@ -125,6 +129,8 @@ FACTS: dict[str, Fact] = {f.name: f for f in (
          "NarcoLogic (Magliocca et al., PNAS 2019), PEERS.md fact 3",
          treatment={"model.post_detection_prob": 0.2, "model.patrol_detection_prob": 0.04},
          steps=365, arms=("default detection", "detection x2"),
+         verdict="Half produced: smaller shipments (tested); no wider footprint of fuel "
+                 "routes (test: expected failure).",
          detail="posts and patrols detect twice as well from day 1",
          show=("mean_delivery_fuel", "mean_seizure_fuel", "route_cells_fuel",
                "mean_delivery_cocaine", "route_cells_cocaine", "spread_km_fuel")),
@@ -133,6 +139,7 @@ FACTS: dict[str, Fact] = {f.name: f for f in (
          "SOAR (RAND), PEERS.md fact 4",
          reference={"model.patrol_moves_per_day": 0, "model.patrol_redeploy_prob": 0.0},
          arms=("static patrols", "moving patrols"),
+         verdict="Produced (tested: more arrests, less fuel and gold through).",
          detail="moving: the default random walks and re-tasking; static: the same patrols, "
                 "never moved"),
     Fact("incapacitation",
@@ -141,6 +148,7 @@ FACTS: dict[str, Fact] = {f.name: f for f in (
          "Prieto-Curiel et al. (Science 2023), PEERS.md fact 6",
          treatment={"model.post_detection_prob": 0.2, "model.patrol_detection_prob": 0.04},
          arms=("default detection", "detection x2"),
+         verdict="Produced (tested: more arrests and recruits, participation not lower).",
          detail="posts and patrols detect twice as well from day 1; recruitment unchanged",
          show=("arrests", "couriers_detained_end", "couriers_imprisoned_end", "recruits",
                "couriers_active_end", "participation_end")),
@@ -186,6 +194,17 @@ def paired(table: pd.DataFrame, column: str, arms: tuple[str, str]) -> pd.Series
     return wide[arms[1]] - wide[arms[0]]
 
 
+LABELS = {
+    "corridor_flow_fuel": ("fuel through the corridor's crossing cells", "L"),
+    "beside_corridor_flow_fuel": ("fuel on the border within 2 cells of them", "L"),
+    "rest_of_border_flow_fuel": ("fuel on the rest of the Benin–Nigeria border", "L"),
+    "mean_delivery_fuel": ("mean fuel load delivered", "L"),
+    "mean_seizure_fuel": ("mean fuel load seized", "L"),
+    "mean_delivery_cocaine": ("mean cocaine load delivered", "kg"),
+}
+"""Labels of the fact-specific quantities (the rest come from the metrics registry)."""
+
+
 def plot_fact(table: pd.DataFrame, name: str, path) -> None:
     """The figure of one fact, from its table (see the module docstring)."""
     import matplotlib
@@ -209,7 +228,7 @@ def plot_fact(table: pd.DataFrame, name: str, path) -> None:
         m, lo, hi = iv.mean, iv.low, iv.high
         ax.set_xticks([0, 1], [ref, treat], fontsize=8)
         ax.set_xlim(-0.4, 1.4)
-        label, unit = describe_column(col, units)
+        label, unit = LABELS.get(col) or describe_column(col, units)
         ax.set_title(f"{label} ({unit})\nchange {m:+.3g} (95 % CI {lo:+.3g} to {hi:+.3g})",
                      fontsize=9)
         ax.grid(axis="y", alpha=0.3)
@@ -218,7 +237,7 @@ def plot_fact(table: pd.DataFrame, name: str, path) -> None:
 
     sub = textwrap.fill(f"({fact.source}; West Africa, {fact.steps} days, {n} seeds paired, "
                         f"{treat} vs {ref}; {fact.detail})", 150)
-    fig.suptitle(f"{fact.says}\n{sub}", fontsize=9)
+    fig.suptitle(f"{fact.says}\n{fact.verdict}\n{sub}", fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
