@@ -454,6 +454,30 @@ def test_the_command_refuses_an_invalid_decision_in_one_line_and_writes_nothing(
     assert not out.exists()
 
 
+@pytest.mark.slow
+def test_a_refused_resume_leaves_the_log_as_it_was(exercise, decisions, tmp_path, capsys):
+    folder = tmp_path / "run"
+    interrupted_play(exercise, decisions, folder, stop_after=1)
+    before = (folder / LOG_NAME).read_bytes()
+    data = yaml.safe_load(TOY_DECISIONS.read_text(encoding="utf-8"))
+    other = tmp_path / "other.yaml"
+    data["turns"][1]["CCC"] = [{"option": "court_capacity"}]  # not what the log holds
+    other.write_text(yaml.safe_dump(data), encoding="utf-8")
+    code, _, err = run_cli(["play", str(TOY), "--decisions", str(other), "--out",
+                            str(folder)], capsys)
+    assert code == 2 and err.startswith("error: decisions.turns.1.CCC = [{'option': "
+                                        "'court_capacity'}] is not allowed: the log already "
+                                        "holds turn 1")
+    data["turns"][1]["CCC"] = []
+    data["turns"][3]["CCC"] = [{"option": "mla_request", "partner": "QQQ"}]
+    other.write_text(yaml.safe_dump(data), encoding="utf-8")
+    code, _, err = run_cli(["play", str(TOY), "--decisions", str(other), "--out",
+                            str(folder)], capsys)
+    assert code == 2 and "decisions.turns.3.CCC[0].partner = 'QQQ' is not allowed" in err
+    assert (folder / LOG_NAME).read_bytes() == before
+    assert sorted(p.name for p in folder.iterdir()) == ["exercise.yaml", "log.jsonl", "maps"]
+
+
 def test_the_command_refuses_a_log_that_is_not_one(tmp_path, capsys):
     log = tmp_path / "log.jsonl"
     log.write_text('{"turn": 1}\n', encoding="utf-8")

@@ -81,7 +81,7 @@ def make_briefing(session, iso: str, turn: int) -> Briefing:
         if d.turn >= turn or d.start is None or iso not in d.charges:
             continue
         if d.end is None or d.end > first:
-            until = "the end" if d.end is None else f"day {d.end - 1}"
+            until = "the end" if d.end is None else f"{d.end - 1}"
             in_force.append(f"{d.summary} (turn {d.turn}; days {d.start} to {until})")
     return Briefing(iso, c.delegations[iso].name, turn, first, last,
                     session.injects(turn, iso), rows, budget, spent, budget - spent,

@@ -27,7 +27,7 @@ import json
 from pathlib import Path
 
 from sim.atomic import write_text
-from sim.exercise.briefing import make_briefing, write_briefing_map, write_turn_map
+from sim.exercise.briefing import write_briefing_map, write_turn_map
 from sim.exercise.engine import Session
 from sim.exercise.indicators import country_indicators, region_indicators
 from sim.exercise.log import (
@@ -247,7 +247,3 @@ def replay(log_path: str | Path, folder: str | Path, *, workers: int | None = No
     return play(exercise, ScriptedSource({}), folder, log=(records, lines), workers=workers,
                 say=say)
 
-
-def briefing_for(session: Session, iso: str):
-    """The current turn's briefing of ``iso`` (for sources that show it)."""
-    return make_briefing(session, iso, session.turn)

@@ -25,13 +25,6 @@ REGION = "region"
 """The ``country`` of region-wide indicators in tables."""
 
 
-def indicator_table(session) -> list[Indicator]:
-    """Every indicator of a session, country ones first (names may repeat across the two
-    kinds: the ``country`` column tells them apart)."""
-    units, groups = _units(session), {g: g for g in session.model.world.armed.names}
-    return country_indicators(units) + region_indicators(units, groups)
-
-
 def _units(session) -> dict[str, str]:
     return {k: v.unit for k, v in session.model.config.scenario.commodities.items()}
 
@@ -114,13 +107,18 @@ def after_action(session, seeds: int | None = None, workers: int | None = None) 
         if d.change is not None:
             plan[d.turn - 1].append([i, next(changes)])
     has_change = {i for turn in plan for i, _ in turn}
-    variants, skipped = {}, []
+    variants, skipped, same = {}, [], {}
     for i, d in enumerate(decisions):
         drop = dependents(session, i)
-        if not has_change & set(drop):
+        key = tuple(j for j in drop if j in has_change)
+        if not key:
             skipped.append((i, d.summary, "changes nothing in the model by itself"))
             continue
-        variants[str(i)] = drop
+        if key in same:  # a proposal and its acceptance leave out the same changes
+            same[key].append(i)
+            continue
+        same[key] = [i]
+        variants[str(i)] = list(key)
     tasks = [{"key": str(s), "seed": s, "injects": session.inject_specs(), "turns": plan,
               "variants": variants, "turn_days": session.config.turn_days,
               "countries": list(session.delegations)} for s in seed_list]
@@ -129,9 +127,10 @@ def after_action(session, seeds: int | None = None, workers: int | None = None) 
     by_key = {}
     for r in results:
         by_key[f"all/{r['seed']}"] = r["all"]
-        for name in variants:
-            by_key[f"{name}/{r['seed']}"] = r[name]
-    compared = [(int(name), None) for name in variants]
+        for indices in same.values():
+            for i in indices:
+                by_key[f"{i}/{r['seed']}"] = r[str(indices[0])]
+    compared = sorted((i, None) for indices in same.values() for i in indices)
     rows = []
     countries = [*session.delegations, REGION]
     for i, _ in compared:

@@ -24,6 +24,10 @@ DONE = ("0", "done", "d")
 """Answers that end a delegation's decisions for the turn."""
 
 
+def _days(n: int) -> str:
+    return f"{n} day" if n == 1 else f"{n} days"
+
+
 class TerminalSource(DecisionSource):
     """Decisions typed at a terminal.
 
@@ -56,9 +60,9 @@ class TerminalSource(DecisionSource):
                  f"{c.decisions_per_turn - taken} more decision(s) this turn; budget left "
                  f"USD {left:,.0f}"]
         for k, (name, o) in enumerate(c.menu.items(), 1):
-            lasts = "to the end" if o.duration_days is None else f"{o.duration_days} days"
+            lasts = "to the end" if o.duration_days is None else _days(o.duration_days)
             lines.append(f"  {k:>2}. {name:<26} {o.label} — USD {o.cost_usd:,.0f}; effect "
-                         f"after {o.lead_time_days} days; lasts {lasts}")
+                         f"after {_days(o.lead_time_days)}; lasts {lasts}")
         lines.append("   0. done                       end your decisions for this turn")
         return "\n".join(lines)
 
