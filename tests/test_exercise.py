@@ -279,6 +279,7 @@ def test_play_writes_the_outputs_and_replay_reproduces_them_byte_for_byte(exerci
     assert "http://" not in html and "https://" not in html and "src=\"data:image/png" in html
 
 
+@pytest.mark.slow
 def test_an_edited_log_does_not_replay(exercise, decisions, tmp_path):
     a = tmp_path / "a"
     play(exercise, ScriptedSource(decisions), a, report=False, say=lambda *_: None)
@@ -371,6 +372,7 @@ def test_the_terminal_asks_again_after_a_refused_decision(exercise):
 # --------------------------------------------------------------------------- branching
 
 
+@pytest.mark.slow
 def test_a_branch_keeps_the_turns_before_it_and_compares_the_futures(exercise, decisions,
                                                                      tmp_path):
     a = tmp_path / "a"

@@ -73,20 +73,22 @@ def draw_turn_map(path: str | Path, region, *, title: str, extent=None, flow=Non
     lon0, lon1, lat0, lat1 = extent or region.extent()
     aspect = 1.0 / np.cos(np.radians((lat0 + lat1) / 2))
     # margins in inches (left, right, bottom, top); the axes get the data's aspect exactly
-    left, right, bottom, top = 0.45, 0.15, 0.35, 0.55
+    left, right, top = 0.45, 0.15, 0.55
     axes_w = width_in - left - right
     axes_h = axes_w * (lat1 - lat0) * aspect / (lon1 - lon0)
     if axes_h > MAX_AXES_HEIGHT_IN:
         axes_h = MAX_AXES_HEIGHT_IN
         axes_w = axes_h * (lon1 - lon0) / ((lat1 - lat0) * aspect)
-    width, height = axes_w + left + right, axes_h + bottom + top
-    fig, ax = plt.subplots(figsize=(width, height), dpi=100)
-    fig.subplots_adjust(left=left / width, right=1 - right / width, bottom=bottom / height,
-                        top=1 - top / height)
+    width = max(axes_w + left + right, 5.0)
+    left = max(left, (width - axes_w) / 2)  # a narrow map is centred over its legend
+    fig = plt.figure(figsize=(width, axes_h + top + 0.35), dpi=100)
+    ax = fig.add_axes((0, 0, 1, 1))
     draw_base(ax, region)
     handles = []
     if flow is not None:
         handles += draw_flow(ax, region, flow, commodities)
+    if events is not None and extent is not None:  # the counts are those of the area shown
+        events = events[events["lon"].between(lon0, lon1) & events["lat"].between(lat0, lat1)]
     if events is not None and len(events):
         handles += draw_seizures(ax, region, events, commodities)
         esc = events[events["event"] == "escape"]
@@ -113,13 +115,21 @@ def draw_turn_map(path: str | Path, region, *, title: str, extent=None, flow=Non
         text = label if len(label) <= 70 else label[:67] + "..."
         handles.append(Line2D([], [], ls="", marker="*", ms=10, mfc="#f5b700", mec="#7a4f00",
                               label=f"inject {k} ({name}): {text}"))
-    if handles:
-        ax.legend(handles=handles, loc="upper left", fontsize=6.5, framealpha=0.9)
     ax.set_xlim(lon0, lon1)
     ax.set_ylim(lat0, lat1)
     ax.set_aspect(aspect)
     ax.tick_params(labelsize=7)
     ax.set_title(title, fontsize=9)
+    # the legend goes under the map, so it hides none of it
+    ncol = 2 if width >= 6.5 else 1
+    rows = -(-len(handles) // ncol)
+    bottom = 0.4 + 0.17 * rows
+    height = axes_h + top + bottom
+    fig.set_size_inches(width, height)
+    ax.set_position((left / width, bottom / height, axes_w / width, axes_h / height))
+    if handles:
+        ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.3 / axes_h),
+                  ncol=ncol, fontsize=6.5, frameon=False)
     for text in ax.texts:  # labels of a cropped map stay inside it
         text.set_clip_on(True)
         text.set_clip_path(ax.patch)
