@@ -75,7 +75,7 @@ def _play(args) -> None:
                           f"this exercise; replay its log or choose another folder")
     if args.decisions:
         decisions = load_decisions(args.decisions, exercise.config)
-        check_against_log(decisions, records, "decisions")
+        check_against_log(decisions, records, "decisions", exercise)
         check_decisions(exercise, decisions)  # every decision judged before anything runs
         source = ScriptedSource(decisions)
     else:

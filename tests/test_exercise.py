@@ -145,6 +145,11 @@ def state(session):
     ([], "AAA", {"option": "deploy_patrols"}, "decision.area is missing"),
     ([], "AAA", {"option": "deploy_patrols", "area": "Alport", "radius": 3},
      "decision.radius is not a known field"),
+    ([], "AAA", {"option": "deploy_patrols", "area": "Alport", "units": "navy"},
+     "decision.units = 'navy' is not allowed: must be one of 'both', 'patrols', 'posts'"),
+    ([], "AAA", {"option": "deploy_patrols", "area": "Alport", "units": "posts"},
+     "decision.units = 'posts' is not allowed: AAA has no border post within 50 km of "
+     "Alport"),
     ([], "AAA", {"option": "share_intelligence", "partners": ["ZZZ"]},
      "decision.partners[0] = 'ZZZ' is not allowed: must be another core country"),
     ([], "AAA", {"option": "mla_request", "partner": "BBB", "request": "favour"},
@@ -194,7 +199,7 @@ def test_a_bad_decision_in_a_file_is_refused_before_anything_runs(exercise, tmp_
 
 def test_a_joint_operation_lets_a_partner_act_in_the_other_country(played):
     turn3 = [d for d in played.ledger.decisions if d.turn == 3 and d.delegation == "AAA"]
-    assert turn3[0].args == {"area": "Bricken"}  # Bricken is in BBB
+    assert turn3[0].args == {"area": "Bricken", "units": "both"}  # Bricken is in BBB
     jo = [a for a in played.ledger.agreements if a.proposer == "AAA"][0]
     assert jo.status == "accepted" and jo.start == 13 and jo.end is None
     # the joint operation charges both partners when it is accepted
@@ -299,7 +304,7 @@ def interrupted_play(exercise, decisions, folder, stop_after: int) -> None:
     for turn in range(1, stop_after + 1):
         for iso in exercise.config.delegations:
             for e in decisions.get(turn, {}).get(iso, []):
-                answers += terminal_answers(e)
+                answers += terminal_answers(e, exercise)
             answers.append("0")
     feed = iter(answers)
 
@@ -314,13 +319,16 @@ def interrupted_play(exercise, decisions, folder, stop_after: int) -> None:
     assert stop.value.turns == stop_after
 
 
-def terminal_answers(entry) -> list[str]:
-    """What a delegation types at the menu for a decision entry."""
+def terminal_answers(entry, exercise) -> list[str]:
+    """What a delegation types at the menu for a decision entry (Enter for a default)."""
+    import dataclasses
+
+    from sim.exercise.actions import ACTIONS
+
     out = [entry.option]
-    for value in entry.args.values():
+    for f in dataclasses.fields(ACTIONS[exercise.config.menu[entry.option].action].Args):
+        value = entry.args.get(f.name, "")
         out.append(",".join(value) if isinstance(value, list) else str(value))
-    if entry.option == "mla_request" and "request" not in entry.args:
-        out.append("")
     return out
 
 
@@ -350,9 +358,9 @@ def test_an_interrupted_exercise_resumes_from_its_log(exercise, decisions, playe
 
 
 def test_the_terminal_asks_again_after_a_refused_decision(exercise):
-    answers = iter(["deploy_patrols", "Atlantis",      # unknown area: refused
+    answers = iter(["deploy_patrols", "Atlantis", "",  # unknown area: refused
                     "9",                                 # no such entry: refused
-                    "1", "Alport",                       # deploy_patrols by number
+                    "1", "Alport", "patrols",            # deploy_patrols by number
                     "share_intelligence", "?", "BBB, CCC",
                     "0"])
     said = []
@@ -365,7 +373,7 @@ def test_the_terminal_asks_again_after_a_refused_decision(exercise):
     assert "delegations: BBB, CCC" in text
     taken = session.ledger.taken(1, "AAA")
     assert [(d.option, d.args) for d in taken] == [
-        ("deploy_patrols", {"area": "Alport"}),
+        ("deploy_patrols", {"area": "Alport", "units": "patrols"}),
         ("share_intelligence", {"partners": ["BBB", "CCC"]})]
 
 

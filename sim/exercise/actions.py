@@ -225,6 +225,9 @@ class DeployArgs:
 
     area: str = spec(doc="a place or crossing of the region: the delegation's own, or a "
                          "partner's under a joint operation the partner has accepted")
+    units: str = spec(choices=("both", "patrols", "posts"), default="both",
+                      doc="which units: mobile patrols drawn to the area, its border posts "
+                          "reinforced, or both")
 
 
 @register
@@ -232,7 +235,8 @@ class DeployPatrols(Action):
     """Deploy or move patrols to a named area: the delegation's patrols are drawn to the
     land cells within ``radius_km`` of the place (the ``joint_border`` cells with its
     ``joint_focus``, as a joint operation's pooled zone) and its posts there detect more
-    (``unit_effectiveness``). Moving patrols is deploying them elsewhere the next turn."""
+    (``unit_effectiveness``); ``units`` chooses the patrols, the posts or both. Moving
+    patrols is deploying them elsewhere the next turn."""
 
     name = "deploy_patrols"
     doc = "patrols drawn to a named area and posts there reinforced, for the duration"
@@ -264,18 +268,32 @@ class DeployPatrols(Action):
                                                 f"{' or '.join(countries)} within "
                                                 f"{p.radius_km:g} km")
         basis = f"assumption: {ctx.config.label} ({me}, turn {ctx.turn})"
-        changes = [
-            {"lever": "joint_border", "where": [int(c) for c in cells], "value": 1.0,
-             "basis": basis},
-            {"lever": "joint_focus", "where": [me], "value": float(p.patrol_focus),
-             "basis": basis},
-        ]
+        changes = []
+        if args.units in ("both", "patrols"):
+            changes += [
+                {"lever": "joint_border", "where": [int(c) for c in cells], "value": 1.0,
+                 "basis": basis},
+                {"lever": "joint_focus", "where": [me], "value": float(p.patrol_focus),
+                 "basis": basis}]
         posts = geo.posts_near(args.area, p.radius_km, me)
-        if len(posts) and p.post_gain > 0:
-            changes.append({"lever": "unit_effectiveness", "where": [int(u) for u in posts],
-                            "scale": 1.0 + float(p.post_gain), "basis": basis})
-        summary = (f"{me} deploys patrols to {args.area} ({len(cells)} cells within "
-                   f"{p.radius_km:g} km, {len(posts)} of its posts reinforced)")
+        if args.units in ("both", "posts"):
+            if len(posts) == 0:
+                if args.units == "posts":
+                    raise ctx.refuse("units", args.units, f"{me} has no border post within "
+                                                          f"{p.radius_km:g} km of {args.area}")
+            elif p.post_gain > 0:
+                changes.append({"lever": "unit_effectiveness",
+                                "where": [int(u) for u in posts],
+                                "scale": 1.0 + float(p.post_gain), "basis": basis})
+        if not changes:
+            raise ctx.refuse("units", args.units, "changes nothing with this entry's "
+                                                  "parameters (patrol_focus, post_gain)")
+        what = {"both": "patrols", "patrols": "patrols", "posts": "units"}[args.units]
+        summary = (f"{me} deploys {what} to {args.area} ("
+                   + (f"{len(cells)} cells within {p.radius_km:g} km"
+                      if args.units != "posts" else f"within {p.radius_km:g} km")
+                   + ("" if args.units == "patrols" else
+                      f", {len(posts)} of its posts reinforced") + ")")
         return Plan({me: ctx.config.cost_usd}, _bundle(ctx, changes), summary)
 
 

@@ -29,7 +29,7 @@ from sim.atomic import write_atomic, write_text  # noqa: E402
 from sim.exercise.engine import Session, check_decisions  # noqa: E402
 from sim.exercise.indicators import country_indicators, region_indicators  # noqa: E402
 from sim.exercise.log import EXERCISE_COPY, LOG_NAME, logged_decisions, write_log  # noqa: E402
-from sim.exercise.play import exercise_of_log  # noqa: E402
+from sim.exercise.play import exercise_of_log, normal_entry  # noqa: E402
 from sim.exercise.report import REGION, total  # noqa: E402
 from sim.exercise.runs import run_futures  # noqa: E402
 from sim.exercise.schema import load_decisions  # noqa: E402
@@ -39,12 +39,12 @@ ORIGINAL, OTHER = "log", "branch"
 """Names of the two futures in tables."""
 
 
-def merge(original: dict, other: dict, turn: int, where: str = "decisions") -> dict:
+def merge(original: dict, other: dict, turn: int, exercise, where: str = "decisions") -> dict:
     """Decisions of turns before ``turn`` from ``original``, from ``turn`` on from
     ``other``; ``other`` may repeat the earlier turns only as they were."""
     for t, by_iso in other.items():
         if t < turn:
-            same = {k: [e.record() for e in v] for k, v in by_iso.items() if v}
+            same = {k: [normal_entry(e, exercise) for e in v] for k, v in by_iso.items() if v}
             logged = {k: [e.record() for e in v] for k, v in original.get(t, {}).items() if v}
             if same != logged:
                 raise ConfigError(f"{where}.turns.{t} is not allowed: the branch keeps the "
@@ -102,7 +102,7 @@ def branch(log_path: str | Path, turn: int, decisions_path: str | Path, folder: 
         raise ConfigError(f"--seeds = {seeds!r} is not allowed: must be an integer in "
                           f"[1, 100]")
     original = logged_decisions(records)
-    other = merge(original, load_decisions(decisions_path, c), turn)
+    other = merge(original, load_decisions(decisions_path, c), turn, exercise)
     check_decisions(exercise, other)
     folder = Path(folder)
     base = Session(exercise, simulate=False)

@@ -22,11 +22,13 @@ from the log (each regenerated line must equal the logged one), then the play go
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 from pathlib import Path
 
 from sim.atomic import write_text
+from sim.exercise.actions import ACTIONS
 from sim.exercise.briefing import write_briefing_map, write_turn_map
 from sim.exercise.engine import Session
 from sim.exercise.indicators import country_indicators, region_indicators
@@ -42,7 +44,7 @@ from sim.exercise.log import (
 from sim.exercise.page import render_page
 from sim.exercise.report import REGION, after_action
 from sim.exercise.schema import DecisionEntry, Exercise, parse_exercise
-from sim.schema import ConfigError
+from sim.schema import ConfigError, from_dict
 
 MAPS = "maps"
 """Folder of the maps inside an output folder."""
@@ -98,13 +100,26 @@ def existing_log(folder: Path, exercise: Exercise) -> tuple[list[dict], list[str
     return records[:keep], lines[:keep], turns
 
 
-def check_against_log(decisions: dict, records: list[dict], where: str) -> None:
+def normal_entry(entry: DecisionEntry, exercise: Exercise) -> dict:
+    """A decision as recorded: its arguments with the action's defaults filled in (as
+    given when they do not parse; the play refuses them later)."""
+    args = ACTIONS[exercise.config.menu[entry.option].action].Args
+    try:
+        parsed = from_dict(args, dict(entry.args), "decision")
+    except ConfigError:
+        return entry.record()
+    return {"option": entry.option, **dataclasses.asdict(parsed)}
+
+
+def check_against_log(decisions: dict, records: list[dict], where: str,
+                      exercise: Exercise) -> None:
     """The decisions of the logged turns in a decisions file equal the log's."""
     logged = logged_decisions(records)
     for turn, by_iso in logged.items():
         for iso, entries in by_iso.items():
             given = [e.record() for e in decisions.get(turn, {}).get(iso, [])]
-            if given != [e.record() for e in entries]:
+            same = [normal_entry(e, exercise) for e in decisions.get(turn, {}).get(iso, [])]
+            if same != [e.record() for e in entries]:
                 raise ConfigError(f"{where}.turns.{turn}.{iso} = {given!r} is not allowed: "
                                   f"the log already holds turn {turn} with "
                                   f"{[e.record() for e in entries]!r}; use another output "
