@@ -39,15 +39,16 @@ class EventLog:
                                   for x, dtype in zip(values, DTYPES, strict=False))
                             + (courier,))
 
-    def _columns(self) -> list[np.ndarray]:
-        if not self._chunks:
+    def _columns(self, chunks: list[tuple] | None = None) -> list[np.ndarray]:
+        chunks = self._chunks if chunks is None else chunks
+        if not chunks:
             return [np.zeros(0, t) for t in DTYPES]
-        sizes = [len(chunk[-1]) for chunk in self._chunks]
+        sizes = [len(chunk[-1]) for chunk in chunks]
         cols = []
         for i, dtype in enumerate(DTYPES):
             out = np.empty(sum(sizes), dtype)
             at = 0
-            for chunk, n in zip(self._chunks, sizes, strict=True):
+            for chunk, n in zip(chunks, sizes, strict=True):
                 out[at: at + n] = chunk[i]
                 at += n
             cols.append(out)
@@ -56,9 +57,27 @@ class EventLog:
     def __len__(self) -> int:
         return sum(len(c[-1]) for c in self._chunks)
 
-    def to_frame(self, region, commodity_names) -> pd.DataFrame:
-        """Tidy event table with names, ISO3 codes and cell coordinates (degrees)."""
-        step, code, cell, country, commodity, qty, org, courier = self._columns()
+    def to_frame(self, region, commodity_names, first_step: int | None = None,
+                 last_step: int | None = None) -> pd.DataFrame:
+        """Tidy event table with names, ISO3 codes and cell coordinates (degrees); with
+        ``first_step``/``last_step``, only the events of those steps (inclusive)."""
+        chunks = None
+        if first_step is not None or last_step is not None:
+            lo = -np.inf if first_step is None else first_step
+            hi = np.inf if last_step is None else last_step
+            chunks = []
+            for chunk in self._chunks:
+                step = np.asarray(chunk[0])
+                keep = (step >= lo) & (step <= hi)
+                if step.ndim == 0:
+                    if keep:
+                        chunks.append(chunk)
+                elif keep.any():
+                    n = len(chunk[-1])
+                    chunks.append(tuple(x[keep] if np.ndim(x) else x
+                                        for x in (np.broadcast_to(c, n) if np.ndim(c) else c
+                                                  for c in chunk)))
+        step, code, cell, country, commodity, qty, org, courier = self._columns(chunks)
         lon, lat = region.cell_center(cell)
         nx = region.shape[1]
         iso = np.array(region.countries + ("",), dtype=object)
