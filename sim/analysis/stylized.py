@@ -243,7 +243,7 @@ def plot_fact(table: pd.DataFrame, name: str, path) -> None:
     plt.close(fig)
 
 
-LEADER_LEVELS = (0.0, 0.002, 0.005, 0.01, 0.02)
+LEADER_LEVELS = (0.0, 0.0002, 0.0005, 0.001, 0.002)
 """``leader_hit_prob`` of the leader-disruption experiment (PEERS.md fact 5)."""
 
 
