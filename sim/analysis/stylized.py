@@ -110,6 +110,9 @@ CORRIDOR_POSTS_X5 = ({"kind": "set", "lever": "unit_effectiveness", "value": 5.0
 """The displacement treatment: the posts at the corridor's crossings detect five times as
 well from the first day (a joint operation's surge on one corridor)."""
 
+DETECTION_X2 = {"model.post_detection_prob": 0.2, "model.patrol_detection_prob": 0.04}
+"""Posts and patrols detecting twice as well (the treatment of two facts)."""
+
 FACTS: dict[str, Fact] = {f.name: f for f in (
     Fact("displacement",
          "Enforcement on one corridor diverts flow to the next-best routes, and the "
@@ -127,7 +130,7 @@ FACTS: dict[str, Fact] = {f.name: f for f in (
     Fact("interdiction_spreads",
          "More interdiction gives smaller shipments and a wider spatial footprint.",
          "NarcoLogic (Magliocca et al., PNAS 2019), PEERS.md fact 3",
-         treatment={"model.post_detection_prob": 0.2, "model.patrol_detection_prob": 0.04},
+         treatment=DETECTION_X2,
          steps=365, arms=("default detection", "detection x2"),
          verdict="Half produced: smaller shipments (tested); no wider footprint of fuel "
                  "routes (test: expected failure).",
@@ -146,7 +149,7 @@ FACTS: dict[str, Fact] = {f.name: f for f in (
          "Without less recruitment, more arrests do not shrink the number of people in the "
          "trade for long.",
          "Prieto-Curiel et al. (Science 2023), PEERS.md fact 6",
-         treatment={"model.post_detection_prob": 0.2, "model.patrol_detection_prob": 0.04},
+         treatment=DETECTION_X2,
          arms=("default detection", "detection x2"),
          verdict="Produced (tested: more arrests and recruits, participation not lower).",
          detail="posts and patrols detect twice as well from day 1; recruitment unchanged",

@@ -335,6 +335,15 @@ class ProposeJointOperation(Action):
                                            decision.turn))
 
 
+def _proposal_to_me(ctx: Context, partner: str) -> None:
+    """Refuse an answer to ``partner`` unless it is a delegation with an open proposal of a
+    joint operation to the deciding one."""
+    _partner(ctx, partner, delegation=True, neighbour=False)
+    if ctx.ledger.open_proposal(partner, ctx.delegation) is None:
+        raise ctx.refuse("partner", partner, f"{partner} has no open proposal of a joint "
+                                             f"operation to {ctx.delegation}")
+
+
 @register
 class AcceptJointOperation(Action):
     """Accept a neighbour's proposal: a ``joint_operations`` policy of the two countries
@@ -348,10 +357,7 @@ class AcceptJointOperation(Action):
 
     def plan(self, ctx: Context, args: PartnerArgs) -> Plan:
         me, partner = ctx.delegation, args.partner
-        _partner(ctx, partner, delegation=True, neighbour=False)
-        if ctx.ledger.open_proposal(partner, me) is None:
-            raise ctx.refuse("partner", partner, f"{partner} has no open proposal of a joint "
-                                                 f"operation to {me}")
+        _proposal_to_me(ctx, partner)
         cost = ctx.config.cost_usd
         for iso in (me, partner):
             if ctx.ledger.left(iso) < cost:
@@ -379,10 +385,7 @@ class DeclineJointOperation(Action):
 
     def plan(self, ctx: Context, args: PartnerArgs) -> Plan:
         me, partner = ctx.delegation, args.partner
-        _partner(ctx, partner, delegation=True, neighbour=False)
-        if ctx.ledger.open_proposal(partner, me) is None:
-            raise ctx.refuse("partner", partner, f"{partner} has no open proposal of a joint "
-                                                 f"operation to {me}")
+        _proposal_to_me(ctx, partner)
         return Plan({me: ctx.config.cost_usd}, None,
                     f"{me} declines {partner}'s joint operation", in_force=False)
 

@@ -67,6 +67,11 @@ class Organisations(Mechanism):
         n = lay.n
         self.memory = np.zeros((n, w.n_cells))
         self.passages = np.zeros((n, w.n_cells))
+        rad = w.memory_radius
+        drow, dcol, weight = disk_offsets(rad)
+        self._disk = np.zeros((2 * rad + 1, 2 * rad + 1))
+        self._disk[drow + rad, dcol + rad] = weight
+        """The seizure disk's distance weights as a 2-D kernel (spreads passages)."""
         self.scale = np.ones(n)
         """Desk ``o`` remembers ``memory[o] * scale[o]`` seizures (``risk_learning_rate``
         each, distance- and gossip-weighted) and ``passages[o] * scale[o]`` passages of its
@@ -271,12 +276,9 @@ class Organisations(Mechanism):
         ny, nx = w.shape
         r0, r1, c0, c1 = box
         rad = w.memory_radius
-        drow, dcol, weight = disk_offsets(rad)
-        kernel = np.zeros((2 * rad + 1, 2 * rad + 1))
-        kernel[drow + rad, dcol + rad] = weight
         R0, R1, C0, C1 = max(r0 - rad, 0), min(r1 + rad, ny - 1), max(c0 - rad, 0), \
             min(c1 + rad, nx - 1)
-        near = correlate(self.passages[o].reshape(ny, nx)[R0:R1 + 1, C0:C1 + 1], kernel,
+        near = correlate(self.passages[o].reshape(ny, nx)[R0:R1 + 1, C0:C1 + 1], self._disk,
                          mode="constant", cval=0.0)
         near = near[r0 - R0:r1 - R0 + 1, c0 - C0:c1 - C0 + 1].ravel()
         memory = self.memory[o].reshape(ny, nx)[r0:r1 + 1, c0:c1 + 1].ravel()
