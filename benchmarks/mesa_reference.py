@@ -150,8 +150,8 @@ def kernel_step(kernels, x: StepInputs) -> tuple[dict[int, tuple], np.ndarray]:
             np.zeros(m, np.int32)]
     kernels.detect_couriers(x.movers, path, n_hops, np.uint64(x.detect_base), x.p_detect,
                             x.bribe_prob, x.escape_prob, x.load, x.commodity,
-                            np.zeros_like(x.p_detect), flow, np.zeros(len(x.p_detect), np.int64),
-                            1, np.zeros(x.n_commodities), *outs)
+                            np.zeros(len(x.p_detect), np.int16), np.ones((1, x.n_commodities)),
+                            flow, np.zeros(len(x.p_detect), np.int64), 1, *outs)
     outcome, stop_hop, n_bribes, bribe_cell = outs
     results = {int(s): (int(cell[s]), tuple(int(v) for v in path[j, :n_hops[j]]),
                         bool(arrived[j]), int(outcome[j]), int(stop_hop[j]), int(n_bribes[j]),
