@@ -54,7 +54,7 @@ def main(cfg: DictConfig) -> None:
     if cal.samples:
         # the model's noise in the implausibility is measured at the middle of the prior
         # ranges, so the wave's verdicts do not depend on the defaults shipped from it
-        middle = {n: (p.lo + p.hi) / 2 for n, p in cal.parameters.items()}
+        middle = {**cal.fixed, **{n: (p.lo + p.hi) / 2 for n, p in cal.parameters.items()}}
         noise = check_targets(cal, overrides=middle)
         waves = history_match(cal, folder, noise, progress=True)
         write_text(folder / "wave.csv", waves.to_csv(index=False, float_format="%.6g"))

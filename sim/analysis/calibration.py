@@ -105,6 +105,11 @@ class CalibrationConfig:
     confirm: int = spec(0, 100, default=0,
                         doc="candidates re-run over `seeds` seeds after the last wave: its "
                             "rows not ruled out with the smallest largest implausibility")
+    fixed: dict[str, float] = spec(default={}, empty=True,
+                                   doc="values held in every run of the waves, the noise and "
+                                       "the confirmation (not in the check at the shipped "
+                                       "defaults): parameters a later stage fits, at the values "
+                                       "this stage ran with")
     waves: int = spec(1, 10, default=1,
                       doc="history-matching waves: each after the first samples the "
                           "bounding box of the rows the previous wave did not rule out")
@@ -133,8 +138,12 @@ def load_calibration(data: dict) -> CalibrationConfig:
         if t.commodity is not None and t.commodity not in sc.commodities:
             raise ConfigError(f"{path}.commodity = {t.commodity!r} is not allowed: must be a "
                               f"commodity of scenario {sc.name!r}: {', '.join(sc.commodities)}")
-    for pname, prm in cal.parameters.items():
-        path = f"calibration.parameters.{pname}"
+    ranges = {f"calibration.parameters.{n}": (n, p.lo, p.hi) for n, p in cal.parameters.items()}
+    ranges.update({f"calibration.fixed.{n}": (n, v, v) for n, v in cal.fixed.items()})
+    for path, (pname, plo, phi) in ranges.items():
+        if path.startswith("calibration.fixed.") and pname in cal.parameters:
+            raise ConfigError(f"{path} is not allowed: {pname} is also a parameter of the "
+                              f"wave (calibration.parameters)")
         known = False
         for scenario, _ in _runs_needed(cal):
             base = from_dict(ModelConfig, config_dict(scenario, steps=cal.steps))
@@ -143,8 +152,9 @@ def load_calibration(data: dict) -> CalibrationConfig:
                 continue
             known = True
             lo, hi = meta.get("lo"), meta.get("hi")
-            if (lo is not None and prm.lo < lo) or (hi is not None and prm.hi > hi):
-                raise ConfigError(f"{path} = [{prm.lo:g}, {prm.hi:g}] is not allowed: must lie "
+            if (lo is not None and plo < lo) or (hi is not None and phi > hi):
+                shown = f"{plo:g}" if plo == phi else f"[{plo:g}, {phi:g}]"
+                raise ConfigError(f"{path} = {shown} is not allowed: must lie "
                                   f"in the schema's range [{lo:g}, {hi:g}]")
         if not known:
             raise ConfigError(f"{path} is not a known field of any scenario the targets use")
@@ -353,7 +363,7 @@ def run_wave(cal: CalibrationConfig, folder, defaults: pd.DataFrame, executor=No
                 continue
             over = {"seed": run_seed(cal.seed, row, wave - 1), "targets": specs,
                     "shock_start": start}
-            for name, v in zip(pnames, values, strict=True):
+            for name, v in [*cal.fixed.items(), *zip(pnames, values, strict=True)]:
                 meta = field_meta(base, name)
                 if meta is not None:  # parameters of another scenario are skipped
                     over[name] = int(round(v)) if meta.get("type") is int else float(v)
@@ -438,7 +448,7 @@ def confirm_candidates(cal: CalibrationConfig, waves: pd.DataFrame, executor=Non
         over = {n: float(cand[n]) for n in cal.parameters}
         table = _previous_run(cal, previous, int(cand["wave"]), int(cand["row"]), over)
         if table is None:
-            table = check_targets(cal, executor, over)
+            table = check_targets(cal, executor, {**cal.fixed, **over})
         table.insert(0, "row", int(cand["row"]))
         table.insert(0, "wave", int(cand["wave"]))
         for n in cal.parameters:
@@ -496,6 +506,10 @@ def wave_summary(cal: CalibrationConfig, waves: pd.DataFrame) -> list[str]:
         waves = waves.assign(wave=1)
     fitted = [n for n, t in cal.targets.items() if not t.held_out]
     lines = []
+    if cal.fixed:
+        lines.append("Held in every run of the waves, the noise and the confirmation (fitted "
+                     "by a later stage; these are the values this one ran with): "
+                     + ", ".join(f"{n} = {_num(v)}" for n, v in cal.fixed.items()))
     box = {n: (p.lo, p.hi) for n, p in cal.parameters.items()}
     for k, wave in waves.groupby("wave"):
         ok = wave[wave["plausible"]]
