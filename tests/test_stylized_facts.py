@@ -75,9 +75,10 @@ def test_enforcement_on_one_corridor_cuts_the_fuel_through_it(displacement):
     assert t_interval(paired(displacement, "corridor_flow_fuel", arms).to_numpy()).high < 0
 
 
-@pytest.mark.xfail(reason="PEERS.md fact 1 not produced: desks squeezed at the corridor lose "
-                          "loads and couriers there instead of crossing elsewhere on the "
-                          "Benin-Nigeria border (docs/ODD.md §1, P1)", strict=True)
+@pytest.mark.xfail(reason="PEERS.md fact 1 not produced: the desks that used the corridor "
+                          "detour and make fewer trips with the same couriers; nothing pulls "
+                          "more fuel to the other crossings (destination prices are fixed and "
+                          "viability is capped at 1; docs/ODD.md §1, P1)", strict=True)
 def test_enforcement_on_one_corridor_diverts_fuel_to_the_rest_of_the_border(displacement):
     """Dell (2015): flow diverted to the next-best routes, here the rest of the same border."""
     arms = FACTS["displacement"].arms
@@ -85,7 +86,9 @@ def test_enforcement_on_one_corridor_diverts_fuel_to_the_rest_of_the_border(disp
 
 
 @pytest.mark.xfail(reason="PEERS.md fact 2 not produced: total fuel delivered falls by more "
-                          "than the fuel through the corridor (docs/ODD.md §1, P2)", strict=True)
+                          "than the fuel through the corridor, because the detouring desks' "
+                          "trips get longer and no demand side makes up the shortfall "
+                          "(docs/ODD.md §1, P2)", strict=True)
 def test_displacement_is_partial_total_falls_by_less_than_the_local_drop(displacement):
     """Guerette & Bowers (2009): the total falls, but by less than the local drop."""
     arms = FACTS["displacement"].arms
