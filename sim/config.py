@@ -70,6 +70,13 @@ class CommodityConfig:
     rest_days: int = spec(0, 3650, unit="days", doc="days a courier waits between trips")
     value_of_time_usd_per_hour: float = spec(0, 1e7, unit="USD/h",
                                              doc="cost an organisation puts on one hour en route")
+    demand_per_day: dict[str, float] = spec(0, 1e12, default={}, empty=True, unit="unit/day",
+                                            doc="what the market of a destination country "
+                                                "(ISO3) buys per day at "
+                                                "value_at_destination_usd; its price moves "
+                                                "with supply (model.demand_elasticity); a "
+                                                "country not listed pays a fixed price (set "
+                                                "outside the region)")
     settlement_prob: float = spec(0, 1, default=0.0,
                                   doc="P(an arrest ends on the spot with a fine or an informal "
                                       "settlement: the load is seized and the courier released "
@@ -285,7 +292,16 @@ class MechanismConfig:
                                                "effort follows each commodity's profit "
                                                "relative to the start")
     market_adjust_days: float = spec(1, 36_500, unit="days",
-                                     doc="time constant of effort moving between markets")
+                                     doc="time constant of effort moving between markets, "
+                                         "and of the supply a destination market's price "
+                                         "answers")
+    demand_elasticity: float = spec(0.01, 100,
+                                    doc="price elasticity of demand of a destination market "
+                                        "with a demand_per_day: price = configured price x "
+                                        "(supply / demand)^(-1/e)")
+    viability_max: float = spec(1, 100,
+                                doc="most of its capacity a desk runs when its price gap "
+                                    "exceeds the configured one (1 = never more)")
     leaders_per_organisation: int = spec(1, 1000)
     loss_response: float = spec(0, 10, doc="a desk's response to losing loads (L = share "
                                 "of its recent trips that lost the load): loads x (1 - L)^r, "

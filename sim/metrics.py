@@ -230,6 +230,10 @@ _m("organisation_capacity", "state", "couriers", "organisation capacity",
 _m("viability_{c}", "commodity_state", "share", "{c} market viability",
    "share of capacity organisations run in this market given its expected profit "
    "(capacity-weighted mean over its desks)", MEAN)
+_m("price_index_{c}", "commodity_state", "ratio", "{c} destination price index",
+   "price at its destination markets relative to the configured one, demand-weighted over "
+   "the markets with a demand_per_day (1 if none: fixed prices); it rises when supply falls "
+   "short", MEAN)
 _m("multi_market_share_{c}", "commodity_state", "share", "{c} share of multi-market effort",
    "share of the multi-market organisations' couriers working this commodity", MEAN)
 del _m
@@ -593,7 +597,7 @@ SUMMARY_BLOCKS: list[tuple[str, ...]] = [
      "participation_end", "trust_end", "tip_rate_end", "leaders_end",
      "organisation_capacity_end", "route_cells_mean"),
     ("informal_share_{c}", "route_cells_{c}", "spread_km_{c}", "armed_revenue_{c}",
-     "viability_{c}_mean", "multi_market_share_{c}_mean"),
+     "viability_{c}_mean", "price_index_{c}_mean", "multi_market_share_{c}_mean"),
     ("armed_group_revenue_usd.{group}", "armed_strength.{group}_end"),
     ("flow_share.{iso}",),
     ("crossing_share.{crossing}",),

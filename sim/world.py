@@ -184,6 +184,19 @@ class World:
                         raise ConfigError(
                             f"scenario.commodities.{cname}.{fld}[{i}] = {name!r} is not allowed: "
                             f"must be a site of region {reg.name!r}: {', '.join(sorted(known))}")
+        self.demand = np.zeros((len(self.commodities), len(reg.countries)))
+        """What each commodity's market in each country buys per day at the configured
+        price (unit/day; 0 = a fixed price): ``demand_per_day``."""
+        for k, (cname, com) in enumerate(zip(self.commodity_names, self.commodities,
+                                             strict=True)):
+            ends = sorted({reg.countries[reg.country.ravel()[reg.site(d).cell]]
+                           for d in com.destinations})
+            for iso, q in com.demand_per_day.items():
+                if iso not in ends:
+                    raise ConfigError(
+                        f"scenario.commodities.{cname}.demand_per_day.{iso} is not allowed: "
+                        f"must be a country of its destinations: {', '.join(ends)}")
+                self.demand[k, reg.countries.index(iso)] = q
         core = {c for c, k in zip(reg.countries, reg.core, strict=True) if k}
         given = set(config.scenario.countries)
         if given != core:

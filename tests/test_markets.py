@@ -120,3 +120,64 @@ def test_the_smuggled_share_of_a_fuel_market_counts_deliveries_against_legal_sal
     assert more["smuggled_share_fuel.BBB"] < s["smuggled_share_fuel.BBB"]
     ca = simulate(make_config("central_asia", steps=5)).summary
     assert not [k for k in ca if k.startswith("smuggled_")]  # no fuel commodity
+
+
+def priced_toy(demand: dict, steps: int = 60, **model):
+    """The toy with fuel sold on priced markets (``demand_per_day``), model overrides."""
+    from sim.config import ModelConfig, config_dict, from_dict
+
+    data = config_dict("toy", seed=1, steps=steps)
+    data["scenario"]["commodities"]["fuel"]["demand_per_day"] = demand
+    data["model"].update(model)
+    return from_dict(ModelConfig, data)
+
+
+def test_a_priced_market_must_be_a_country_of_the_commodity_s_destinations():
+    with pytest.raises(ConfigError, match=r"scenario.commodities.fuel.demand_per_day.AAA is not "
+                                          r"allowed: must be a country of its destinations: "
+                                          r"BBB, CCC"):
+        build(priced_toy({"AAA": 1000.0}))
+
+
+def test_without_demand_every_price_is_fixed():
+    model = build(toy(steps=10)).run()
+    orgs = model.mechanisms["organisations"]
+    assert (orgs.price_index == 1.0).all()
+    assert (collect(model).timeseries["price_index_fuel"] == 1.0).all()
+
+
+def test_a_market_short_of_supply_raises_its_price_and_pulls_couriers():
+    """Demand far above what the toy's fuel desks deliver: the price at Celle (CCC) rises as
+    the averaged supply falls towards what is delivered, the desks that sell there see a
+    wider gap and run more couriers (up to ``viability_max``); Bricken (BBB) keeps its
+    fixed price."""
+    model = build(priced_toy({"CCC": 1.0e6}, viability_max=2.0))
+    orgs, w = model.mechanisms["organisations"], model.world
+    k, ccc, bbb = w.commodity_names.index("fuel"), w.region.countries.index("CCC"), \
+        w.region.countries.index("BBB")
+    fuel = np.flatnonzero(orgs.layout.commodity == k)
+    base = orgs.capacity()[fuel]
+    model.run()
+    m = model.config.model
+    expected = (orgs.supplied[k, ccc] / 1.0e6) ** (-1.0 / m.demand_elasticity)
+    assert orgs.price_index[k, ccc] == pytest.approx(min(expected, 100.0))
+    assert orgs.price_index[k, ccc] > 2 and orgs.price_index[k, bbb] == 1.0  # 60 days of 60
+    at_celle = orgs.market[fuel] == ccc
+    assert at_celle.any()
+    np.testing.assert_allclose(orgs.viability[fuel][at_celle], 2.0 ** m.market_margin_elasticity)
+    assert (orgs.capacity()[fuel][at_celle] > base[at_celle]).all()
+
+
+def test_an_oversupplied_market_lowers_its_price_and_the_couriers_on_the_road():
+    """Bricken (BBB), where the toy's fuel desks sell, buys far less than they bring: its
+    price falls, their gap and viability with it, and less fuel is carried."""
+    model = build(priced_toy({"BBB": 10.0}, viability_max=2.0)).run()
+    orgs, w = model.mechanisms["organisations"], model.world
+    k, bbb = w.commodity_names.index("fuel"), w.region.countries.index("BBB")
+    fuel = orgs.layout.commodity == k
+    assert (orgs.market[fuel] == bbb).all()
+    assert orgs.price_index[k, bbb] < 1
+    assert (orgs.viability[fuel] < 1).all()
+    delivered = collect(model).timeseries["delivered_fuel"].sum()
+    fixed = simulate(priced_toy({}, viability_max=2.0)).timeseries["delivered_fuel"].sum()
+    assert delivered < 0.5 * fixed

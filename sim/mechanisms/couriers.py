@@ -232,7 +232,8 @@ class Couriers(Mechanism):
         today = {f"delivered_{name}": 0.0 for name in w.commodity_names}
         today["trafficker_revenue_usd"] = 0.0
         if len(who):
-            revenue = c.load[who] * self.model.levers.value_at_destination[c.commodity[who]]
+            price = self.model.mechanisms["organisations"].destination_price()
+            revenue = c.load[who] * price[c.commodity[who], w.country[c.cell[who]]]
             for k, name in enumerate(w.commodity_names):
                 today[f"delivered_{name}"] = float(c.load[who][c.commodity[who] == k].sum())
             today["trafficker_revenue_usd"] = float(revenue.sum())

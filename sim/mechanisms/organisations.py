@@ -22,8 +22,14 @@ load, its load per trip is the median times ``(1 - L) ** loss_response`` and its
 choice spreads by ``route_noise / (1 - L) ** loss_response``, so more interdiction means
 smaller shipments over more routes (NarcoLogic, PEERS.md fact 3). A
 desk's *viability*, the share of its capacity it runs, follows its price gap: ``(gap /
-configured gap) ** market_margin_elasticity``, at most 1, so a price shock can close a
-market. A multi-market organisation moves effort between its desks: each desk's target share
+configured gap) ** market_margin_elasticity``, at most ``viability_max``, so a price shock can
+close a market and a wider gap can put more couriers on the road. A destination country
+with a ``demand_per_day`` for a commodity is a market that clears: its price is the
+configured one (a lever) times ``(S / demand_per_day) ** (-1 / demand_elasticity)``, with S
+the quantity delivered there per day averaged over ``market_adjust_days``, so a shortfall
+raises the price, and the gap, of every desk that sells there (the pull that can put flow
+on the next-best routes when one is squeezed); a desk sells where its best route ends. A
+multi-market organisation moves effort between its desks: each desk's target share
 is its initial share times its profit per courier-day of effort relative to the start (the
 profit of a loaded courier-day times the commodity's ``supply``: effort on a desk without
 loads earns nothing), to the power ``market_elasticity``, normalised; shares approach the
@@ -58,6 +64,7 @@ class Organisations(Mechanism):
                        "source_supply",
                        "value_at_source", "value_at_destination", "detection_focus"})
     metrics = ("leader_arrests", "leaders", "organisation_capacity", "viability_{c}",
+               "price_index_{c}",
                "multi_market_share_{c}")
 
     def __init__(self, model):
@@ -98,11 +105,22 @@ class Organisations(Mechanism):
         self.profit0 = np.zeros(n)
         """:attr:`profit` at the first plans (before any policy)."""
         self.viability = np.ones(n)
-        """Share of its capacity each desk runs, given its price gap (0-1)."""
+        """Share of its capacity each desk runs, given its price gap (0 to
+        ``viability_max``)."""
         table, k = w.commodity_table, lay.commodity
         self.margin0 = table["load_median"][k] * (table["value_at_destination_usd"][k]
                                                   - table["value_at_source_usd"][k])
         """Gross margin per trip at the configured prices (USD)."""
+        self.supplied = w.demand.copy()
+        """Quantity delivered per day into each (commodity, country) market, averaged over
+        ``market_adjust_days`` (unit/day; starts at the demand: a market in balance at the
+        configured price)."""
+        self.price_index = np.ones_like(w.demand)
+        """Price at the destinations of each commodity in each country relative to the
+        configured one (lever ``value_at_destination``); 1 where the price is fixed."""
+        self.market = np.full(n, -1, np.int64)
+        """Country of the destination each desk's best route reaches (-1 before the first
+        plan): the market whose price the desk sells at."""
         self.share = lay.share0.copy()
         """Share of its organisation's couriers each desk employs."""
         self.succ = np.empty((n, w.n_cells, 2), np.int32)
@@ -224,12 +242,18 @@ class Organisations(Mechanism):
 
     # ------------------------------------------------------------------ markets
 
+    def destination_price(self) -> np.ndarray:
+        """Price at the destinations per commodity and country (USD/unit; (K, countries)):
+        the lever ``value_at_destination`` times :attr:`price_index`."""
+        return self.model.levers.value_at_destination[:, None] * self.price_index
+
     def gross_margin(self) -> np.ndarray:
-        """Value gained by one median-load trip of each desk (USD): load x (price at
-        destination - price at source)."""
+        """Value gained by one median-load trip of each desk (USD): load x (price at its
+        market - price at source)."""
         lev, k = self.model.levers, self.layout.commodity
         load = self.world.commodity_table["load_median"][k]
-        return load * (lev.value_at_destination[k] - lev.value_at_source[k])
+        price = self.destination_price()[k, np.maximum(self.market, 0)]
+        return load * (price - lev.value_at_source[k])
 
     def _markets(self, update_shares: bool = True) -> None:
         """Expected net profit per courier-day, viability and (multi-market) effort shares
@@ -241,7 +265,7 @@ class Organisations(Mechanism):
         self.profit = net / (2 * self.trip_days + rest)
         gap = np.divide(np.maximum(margin, 0.0), self.margin0, out=np.zeros(lay.n),
                         where=self.margin0 > 0)
-        self.viability = np.power(np.minimum(gap, 1.0), m.market_margin_elasticity)
+        self.viability = np.power(np.minimum(gap, m.viability_max), m.market_margin_elasticity)
         if not update_shares or not lay.multi.any():
             return
         multi = lay.multi[lay.network]
@@ -394,6 +418,8 @@ class Organisations(Mechanism):
         while steps < w.n_cells:
             nxt = int(self.succ[o, cell, 0])
             if nxt == TARGET or nxt == UNREACHABLE:
+                if nxt == TARGET:
+                    self.market[o] = int(w.country[cell])
                 break
             hours += float(self.succ_hours[o, cell, 0])
             i = int(local(np.array([nxt]))[0])
@@ -446,6 +472,20 @@ class Organisations(Mechanism):
             np.add.at(self.passages, (orgs, day.path[entered]),
                       m.risk_learning_rate / self.scale[orgs])
         keep = 1.0 - m.risk_memory_decay_per_day
+        demand = self.world.demand
+        priced = demand > 0
+        if priced.any():
+            w = self.world
+            got = np.zeros_like(demand)
+            who = day.delivered
+            np.add.at(got, (c.commodity[who], w.country[c.cell[who]]), c.load[who])
+            step = -np.expm1(-1.0 / m.market_adjust_days)
+            self.supplied = self.supplied + (got - self.supplied) * step
+            ratio = np.divide(self.supplied, demand, out=np.ones_like(demand), where=priced)
+            # a market with (almost) nothing delivered pays at most a hundred times the price
+            floor = 100.0 ** -m.demand_elasticity
+            self.price_index = np.where(priced, np.power(np.maximum(ratio, floor),
+                                                         -1.0 / m.demand_elasticity), 1.0)
         lost = np.bincount(c.org[day.seized], minlength=n)
         self.lost = self.lost * keep + lost
         self.ended = self.ended * keep + lost + np.bincount(c.org[day.delivered], minlength=n)
@@ -486,6 +526,10 @@ class Organisations(Mechanism):
         weight = lay.network_capacity[lay.network] * self.share
         for k, name in enumerate(w.commodity_names):
             desks = lay.commodity == k
+            priced = self.world.demand[k] > 0
+            row[f"price_index_{name}"] = (float(np.average(self.price_index[k, priced],
+                                                           weights=self.world.demand[k, priced]))
+                                          if priced.any() else 1.0)
             row[f"viability_{name}"] = (float(np.average(self.viability[desks],
                                                          weights=lay.base_capacity[desks]))
                                         if desks.any() and lay.base_capacity[desks].sum() > 0
