@@ -181,3 +181,13 @@ def test_an_oversupplied_market_lowers_its_price_and_the_couriers_on_the_road():
     delivered = collect(model).timeseries["delivered_fuel"].sum()
     fixed = simulate(priced_toy({}, viability_max=2.0)).timeseries["delivered_fuel"].sum()
     assert delivered < 0.5 * fixed
+
+
+def test_an_entry_of_a_priced_market_is_a_numeric_field_studies_can_vary():
+    from sim.analysis.study import field_meta
+
+    cfg = priced_toy({"CCC": 1000.0})
+    meta = field_meta(cfg, "scenario.commodities.fuel.demand_per_day.CCC")
+    assert meta["type"] is float and (meta["lo"], meta["hi"]) == (0, 1e12)
+    assert field_meta(cfg, "scenario.commodities.fuel.demand_per_day.BBB") is None
+    assert field_meta(cfg, "scenario.commodities.fuel.sources.0") is None  # not numbers

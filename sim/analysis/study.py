@@ -187,14 +187,18 @@ def field_meta(config, path: str) -> dict | None:
 
     node: Any = config
     keys = path.split(".")
+    entry: dict | None = None  # metadata of the mapping-of-numbers field ``node`` is, if any
     for i, key in enumerate(keys):
         if dataclasses.is_dataclass(node):
             fields = {f.name: f for f in dataclasses.fields(node)}
             if key not in fields:
                 return None
+            hint = typing.get_type_hints(type(node))[key]
             if i == len(keys) - 1:
-                hint = typing.get_type_hints(type(node))[key]
                 return {**fields[key].metadata, "type": hint}
+            args = typing.get_args(hint)
+            entry = ({**fields[key].metadata, "type": args[1]}
+                     if typing.get_origin(hint) is dict and args[1] in (int, float) else None)
             if key == "params" and hasattr(node, "lever"):  # a policy's lever parameters
                 params = LEVERS[node.lever].Params
                 pfields = {f.name: f for f in dataclasses.fields(params)}
@@ -206,6 +210,8 @@ def field_meta(config, path: str) -> dict | None:
         elif isinstance(node, dict):
             if key not in node:
                 return None
+            if i == len(keys) - 1 and entry is not None:  # one entry of a mapping of numbers
+                return entry
             node = node[key]
         else:
             return None
