@@ -138,6 +138,8 @@ def load_calibration(data: dict) -> CalibrationConfig:
         if t.commodity is not None and t.commodity not in sc.commodities:
             raise ConfigError(f"{path}.commodity = {t.commodity!r} is not allowed: must be a "
                               f"commodity of scenario {sc.name!r}: {', '.join(sc.commodities)}")
+    bases = [from_dict(ModelConfig, config_dict(scenario, steps=cal.steps))
+             for scenario in dict.fromkeys(s for s, _ in _runs_needed(cal))]
     ranges = {f"calibration.parameters.{n}": (n, p.lo, p.hi) for n, p in cal.parameters.items()}
     ranges.update({f"calibration.fixed.{n}": (n, v, v) for n, v in cal.fixed.items()})
     for path, (pname, plo, phi) in ranges.items():
@@ -145,8 +147,7 @@ def load_calibration(data: dict) -> CalibrationConfig:
             raise ConfigError(f"{path} is not allowed: {pname} is also a parameter of the "
                               f"wave (calibration.parameters)")
         known = False
-        for scenario, _ in _runs_needed(cal):
-            base = from_dict(ModelConfig, config_dict(scenario, steps=cal.steps))
+        for base in bases:
             meta = field_meta(base, pname)
             if meta is None:
                 continue
