@@ -74,9 +74,11 @@ def test_capacity_follows_the_price_gap_and_the_supply():
 def test_enforcement_on_one_commodity_moves_effort_to_another_partially():
     """Units focusing on cocaine (detection hazard x 4 in every country) from day 1: the
     multi-market organisation moves effort from cocaine to fuel, seed by seed on
-    average, but keeps trading cocaine. The shift is small (about -0.08 of the share: a
-    lost load costs the organisation its price at the source, small against cocaine's
-    margin), so it takes 16 paired seeds to resolve."""
+    average, but keeps trading cocaine: most of its cocaine share stays, against the same
+    seed without the focus (the baseline share itself drifts, 0.23-0.34 over these seeds).
+    The shift is small (about -0.04 of the share: a lost load costs the organisation its
+    price at the source, small against cocaine's margin), so it takes 16 paired seeds to
+    resolve."""
     shares = []
     for seed in range(16):
         config = toy(steps=240, seed=seed)
@@ -90,7 +92,7 @@ def test_enforcement_on_one_commodity_moves_effort_to_another_partially():
     shares = np.array(shares)
     assert lower_ci(shares[:, 3] - shares[:, 2]) > 0      # the focus works: more seized
     assert upper_ci(shares[:, 1] - shares[:, 0]) < 0      # effort leaves cocaine ...
-    assert (shares[:, 1] > 0.2).all()                     # ... partially
+    assert (shares[:, 1] > 0.5 * shares[:, 0]).all()      # ... partially
 
 
 def test_multi_market_shares_must_sum_to_one_and_name_commodities():
@@ -147,11 +149,11 @@ def test_without_demand_every_price_is_fixed():
 
 
 def test_a_market_short_of_supply_raises_its_price_and_pulls_couriers():
-    """Demand far above what the toy's fuel desks deliver: the price at Celle (CCC) rises as
-    the averaged supply falls towards what is delivered, the desks that sell there see a
-    wider gap and run more couriers (up to ``viability_max``); Bricken (BBB) keeps its
-    fixed price."""
-    model = build(priced_toy({"CCC": 1.0e6}, viability_max=2.0))
+    """Demand far above what the toy's fuel desks deliver to Bricken (BBB), where they sell:
+    its price rises as the averaged supply falls towards what is delivered, the desks see a
+    wider gap and run more couriers (up to ``viability_max``); Celle (CCC) keeps its fixed
+    price."""
+    model = build(priced_toy({"BBB": 1.0e6}, viability_max=2.0))
     orgs, w = model.mechanisms["organisations"], model.world
     k, ccc, bbb = w.commodity_names.index("fuel"), w.region.countries.index("CCC"), \
         w.region.countries.index("BBB")
@@ -159,13 +161,18 @@ def test_a_market_short_of_supply_raises_its_price_and_pulls_couriers():
     base = orgs.capacity()[fuel]
     model.run()
     m = model.config.model
-    expected = (orgs.supplied[k, ccc] / 1.0e6) ** (-1.0 / m.demand_elasticity)
-    assert orgs.price_index[k, ccc] == pytest.approx(min(expected, 100.0))
-    assert orgs.price_index[k, ccc] > 2 and orgs.price_index[k, bbb] == 1.0  # 60 days of 60
-    at_celle = orgs.market[fuel] == ccc
-    assert at_celle.any()
-    np.testing.assert_allclose(orgs.viability[fuel][at_celle], 2.0 ** m.market_margin_elasticity)
-    assert (orgs.capacity()[fuel][at_celle] > base[at_celle]).all()
+    expected = (orgs.supplied[k, bbb] / 1.0e6) ** (-1.0 / m.demand_elasticity)
+    assert orgs.price_index[k, bbb] == pytest.approx(min(expected, 100.0))
+    assert orgs.price_index[k, bbb] > 2 and orgs.price_index[k, ccc] == 1.0  # 60 days of 60
+    at_bricken = orgs.market[fuel] == bbb
+    assert at_bricken.all()
+    lev = model.levers
+    gap = (lev.value_at_destination[k] * orgs.price_index[k, bbb] - lev.value_at_source[k]) / (
+        lev.value_at_destination[k] - lev.value_at_source[k])
+    np.testing.assert_allclose(orgs.viability[fuel],
+                               min(gap, 2.0) ** m.market_margin_elasticity)
+    assert (orgs.viability[fuel] > 1).all()
+    assert (orgs.capacity()[fuel] > base).all()
 
 
 def test_an_oversupplied_market_lowers_its_price_and_the_couriers_on_the_road():

@@ -151,6 +151,7 @@ def test_sentences_follow_the_penalty_and_spread(toy_model):
 def test_risk_memory_decays_exponentially_and_is_capped(toy_model):
     orgs, m = toy_model.mechanisms["organisations"], toy_model.config.model
     orgs.passages[0] = 0.0  # no passages: the memory reads as seizures
+    orgs.commodity_passages[:] = 0.0
     cells = np.array([[10, 11, -1]])
     orgs._learn(0, 100, cells, np.array([[0.4, 0.6, 0.9]]))
     memory = orgs.risk_memory(0)
@@ -172,6 +173,7 @@ def test_perceived_risk_is_the_areas_seizures_per_passage(toy_model):
     orgs, world = toy_model.mechanisms["organisations"], toy_model.world
     lr, nx = toy_model.config.model.risk_learning_rate, world.nx
     orgs.memory[0], orgs.passages[0], orgs.scale[0] = 0.0, 0.0, 1.0
+    orgs.commodity_passages[:] = 0.0  # no other desk's passages heard of
     here, beside, far = 5 * nx + 5, 5 * nx + 6, 15 * nx + 15
     orgs.passages[0, here] = 99 * lr
     orgs.memory[0, [here, beside, far]] = lr
@@ -183,6 +185,34 @@ def test_perceived_risk_is_the_areas_seizures_per_passage(toy_model):
     assert p[beside] == pytest.approx(lr / (w1 * 99 * lr + 1))
     assert p[far] == pytest.approx(lr)
     assert p[here] < p[beside] < p[far]
+
+
+def test_a_road_other_desks_use_reads_as_their_seizures_per_passage(toy_model):
+    """Desk 0 never used a road that other desks of its commodity crossed 999 times for
+    ten seizures; it hears of both by ``gossip_weight``, so the road reads as about 1 %
+    -- not as ten seizures on an empty road (which would read as certain loss)."""
+    orgs, world, m = toy_model.mechanisms["organisations"], toy_model.world, toy_model.config.model
+    lr, g, nx = m.risk_learning_rate, m.gossip_weight, world.nx
+    k = int(orgs.layout.commodity[0])
+    assert g > 0
+    orgs.memory[0], orgs.passages[0], orgs.scale[0] = 0.0, 0.0, 1.0
+    orgs.commodity_passages[k], orgs.commodity_scale[k] = 0.0, 1.0
+    orgs.commodity_step[k] = orgs.memory_step[0]
+    road = 5 * nx + 5
+    orgs.memory[0, road] = g * 10 * lr            # others' seizures, heard by gossip
+    assert orgs.risk_memory(0)[road] == pytest.approx(min(g * 10 * lr, 1.0))  # no traffic heard
+    orgs.commodity_passages[k, road] = 999 * lr   # others' passages, heard the same way
+    near = orgs.risk_memory(0)[road]
+    from sim.spatial import disk_offsets
+
+    drow, dcol, weight = disk_offsets(world.memory_radius)
+    w0 = weight[(drow == 0) & (dcol == 0)][0]
+    assert near == pytest.approx(g * 10 * lr / (w0 * g * 999 * lr + 1))
+    assert near < 0.05
+    orgs.passages[0, road] = 999 * lr             # had desk 0 crossed it itself: no gossip
+    orgs.commodity_passages[k, road] = 2 * 999 * lr
+    assert orgs.risk_memory(0)[road] == pytest.approx(
+        g * 10 * lr / (w0 * (999 + g * 999) * lr + 1))
 
 
 def test_loads_shrink_and_routes_spread_with_the_share_of_loads_lost(toy_model):

@@ -7,10 +7,11 @@ commodity's destinations (Dell, AER 2015): travel time, perceived detection (kno
 and patrols plus its own risk memory) times the loss and legal exposure it risks, bribes,
 and armed-group tolls (kernels :func:`~sim.kernels.routing.route_costs` and
 :func:`~sim.kernels.routing.route_successors`). A desk's perceived risk on a cell is what it
-has seen there: seizures around the cell (its own fully, other desks' of the same commodity
-by a gossip weight) over its couriers' passages through it, both forgotten with time
+has seen or heard there: seizures around the cell over passages around it, each its own
+fully and other desks' of the same commodity by a gossip weight, both forgotten with time
 (NarcoLogic's Bayesian risk perception; Magliocca et al., PNAS 2019), so routes move away
-from where loads are lost, and can come back.
+from where loads are lost, and can come back. A road other desks use is judged by their
+losses per passage, not by their losses alone.
 
 Markets. A desk's expected net profit per trip is its gross margin (median load times the
 price gap, both levers) less the expected cash cost of its best route from the source
@@ -84,6 +85,12 @@ class Organisations(Mechanism):
         each, distance- and gossip-weighted) and ``passages[o] * scale[o]`` passages of its
         own couriers (``risk_learning_rate`` each) per cell; decay only updates the scale."""
         self.memory_step = np.zeros(n, np.int64)
+        k_count = len(w.commodities)
+        self.commodity_passages = np.zeros((k_count, w.n_cells))
+        """Passages of all desks of each commodity per cell (``risk_learning_rate`` each),
+        ``commodity_passages[k] * commodity_scale[k]``: what desks hear of others' traffic."""
+        self.commodity_scale = np.ones(k_count)
+        self.commodity_step = np.zeros(k_count, np.int64)
         self.last_plan = np.full(n, -(10**9), np.int64)
         n_org = lay.n_organisations
         self.leaders0 = np.full(n_org, m.leaders_per_organisation, np.int64)
@@ -283,10 +290,11 @@ class Organisations(Mechanism):
     def risk_memory(self, o: int) -> np.ndarray:
         """Perceived extra detection probability per cell passage of desk ``o``, learned
         from experience (a new float64 array): remembered seizures around the cell over
-        remembered passages through it plus one pseudo-passage, both weighted by
-        ``risk_learning_rate`` -- so one seizure on an unused cell reads as
-        ``risk_learning_rate``, and a cell its couriers cross a thousand times for ten
-        seizures reads as about 1 % (NarcoLogic's Bayesian risk perception)."""
+        remembered passages around it plus one pseudo-passage, both weighted by
+        ``risk_learning_rate``, each the desk's own plus ``gossip_weight`` times other desks'
+        of the same commodity -- so one seizure on an unused road reads as
+        ``risk_learning_rate``, and a road crossed a thousand times for ten seizures reads
+        as about 1 %, whoever crossed it (NarcoLogic's Bayesian risk perception)."""
         w = self.world
         return self._perceived(o, (0, w.shape[0] - 1, 0, w.shape[1] - 1))
 
@@ -296,17 +304,24 @@ class Organisations(Mechanism):
         so the ratio is the area's seizures per passage, also on cells not used yet."""
         from scipy.ndimage import correlate
 
-        w = self.world
+        w, m = self.world, self.config.model
+        k = int(self.layout.commodity[o])
+        when = max(int(self.memory_step[o]), int(self.commodity_step[k]))
+        self._decay_memory(o, when)
+        self._decay_commodity(k, when)
         ny, nx = w.shape
         r0, r1, c0, c1 = box
         rad = w.memory_radius
         R0, R1, C0, C1 = max(r0 - rad, 0), min(r1 + rad, ny - 1), max(c0 - rad, 0), \
             min(c1 + rad, nx - 1)
-        near = correlate(self.passages[o].reshape(ny, nx)[R0:R1 + 1, C0:C1 + 1], self._disk,
-                         mode="constant", cval=0.0)
+        own = self.passages[o].reshape(ny, nx)[R0:R1 + 1, C0:C1 + 1] * self.scale[o]
+        every = (self.commodity_passages[k].reshape(ny, nx)[R0:R1 + 1, C0:C1 + 1]
+                 * self.commodity_scale[k])
+        heard = own + m.gossip_weight * np.maximum(every - own, 0.0)
+        near = correlate(heard, self._disk, mode="constant", cval=0.0)
         near = near[r0 - R0:r1 - R0 + 1, c0 - C0:c1 - C0 + 1].ravel()
-        memory = self.memory[o].reshape(ny, nx)[r0:r1 + 1, c0:c1 + 1].ravel()
-        return np.minimum(memory / (near + 1.0 / self.scale[o]), 1.0)
+        memory = self.memory[o].reshape(ny, nx)[r0:r1 + 1, c0:c1 + 1].ravel() * self.scale[o]
+        return np.minimum(memory / (near + 1.0), 1.0)
 
     def _decay_memory(self, o: int, step: int) -> None:
         """Bring organisation ``o``'s risk memory up to ``step`` (exponential decay)."""
@@ -318,7 +333,18 @@ class Organisations(Mechanism):
                 self.memory[o] *= self.scale[o]
                 self.passages[o] *= self.scale[o]
                 self.scale[o] = 1.0
-        self.memory_step[o] = step
+        self.memory_step[o] = max(step, int(self.memory_step[o]))
+
+    def _decay_commodity(self, k: int, step: int) -> None:
+        """Bring commodity ``k``'s passages up to ``step`` (exponential decay)."""
+        decay = self.config.model.risk_memory_decay_per_day
+        days = int(step - self.commodity_step[k])
+        if days > 0 and decay > 0:
+            self.commodity_scale[k] *= (1.0 - decay) ** days
+            if self.commodity_scale[k] < 1e-150:
+                self.commodity_passages[k] *= self.commodity_scale[k]
+                self.commodity_scale[k] = 1.0
+        self.commodity_step[k] = max(step, int(self.commodity_step[k]))
 
     def route_cost(self, o: int, box: tuple[int, int, int, int] | None = None) -> np.ndarray:
         """Expected cost (USD) of entering each cell for organisation ``o``'s couriers.
@@ -469,8 +495,15 @@ class Organisations(Mechanism):
             orgs = np.repeat(c.org[day.movers], hops)
             for o in np.unique(orgs):
                 self._decay_memory(int(o), day.t)
-            np.add.at(self.passages, (orgs, day.path[entered]),
-                      m.risk_learning_rate / self.scale[orgs])
+            cells = day.path[entered]
+            np.add.at(self.passages, (orgs, cells), m.risk_learning_rate / self.scale[orgs])
+            ks = self.layout.commodity[orgs]
+            for k in np.unique(ks):
+                self._decay_commodity(int(k), day.t)
+            n_cells = self.world.n_cells
+            self.commodity_passages += np.bincount(
+                ks * n_cells + cells, weights=m.risk_learning_rate / self.commodity_scale[ks],
+                minlength=self.commodity_passages.size).reshape(self.commodity_passages.shape)
         keep = 1.0 - m.risk_memory_decay_per_day
         demand = self.world.demand
         priced = demand > 0
