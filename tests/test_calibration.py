@@ -51,6 +51,24 @@ def test_the_central_asian_stage_fits_only_central_asias_own_parameters():
         assert field_meta(wa, path) is None, path
 
 
+def test_the_fuel_response_stage_fits_only_what_moves_the_subsidy_month():
+    """The third stage (configs/calibration/fuel_response.yaml) fits the first stage's
+    subsidy target with one of its parameters, over the same prior; that parameter leaves a
+    run without a price change as it was (so no other fitted target moves with it)."""
+    first, third = (load_calibration(calibration_dict(n)) for n in ("targets", "fuel_response"))
+    assert set(third.targets) == {"subsidy_removal_first_month"}
+    assert third.targets["subsidy_removal_first_month"] == \
+        first.targets["subsidy_removal_first_month"]
+    assert set(third.parameters) == {"model.market_margin_elasticity"}
+    for n, p in third.parameters.items():
+        assert p == first.parameters[n], n
+    runs = [simulate(make_config("west_africa", seed=3, steps=20,
+                                 overrides={"model.market_margin_elasticity": e})).summary
+            for e in (0.3, 2.5)]
+    for key in ("delivered_fuel", "arrests", "seized_fuel", "delivered_cocaine"):
+        assert runs[0][key] == runs[1][key], key
+
+
 @pytest.mark.parametrize("target, needle", [
     ({**DELIVERED, "lo": 5.0, "hi": 1.0}, "calibration.targets.x.hi = 1 is not allowed"),
     ({**DELIVERED, "column": None}, "calibration.targets.x.column is missing"),
@@ -227,7 +245,7 @@ def test_a_second_wave_samples_the_box_the_first_left(tmp_path):
                           {n: best[n] for n in cal2.parameters})
     assert again["simulated"].tolist() == confirmed.loc[confirmed["best"], "simulated"].tolist()
     assert confirm_summary(cal2, confirmed)[-1].startswith(
-        f"Calibrated point, shipped in configs/ (wave 2, row {int(best['row'])})")
+        f"Calibrated point, shipped in configs/ (wave 2, row {int(best['row'])};")
 
 
 def test_wave_parameters_are_checked_against_the_schema():

@@ -493,7 +493,8 @@ def confirm_summary(cal: CalibrationConfig, confirmed: pd.DataFrame) -> list[str
                      + (", ".join(fitted.loc[~fitted["in_band"], "target"]) or "none") + ")")
     best = confirmed[confirmed["best"]].iloc[0]
     lines.append(f"Calibrated point, shipped in configs/ (wave {int(best['wave'])}, row "
-                 f"{int(best['row'])}): "
+                 f"{int(best['row'])}; a value a later stage refits is shipped from that "
+                 f"stage, and configs/ cites which): "
                  + ", ".join(f"{n} = {best[n]:.6g}" for n in cal.parameters))
     return lines
 
@@ -563,9 +564,10 @@ def plot_marginals(cal: CalibrationConfig, waves: pd.DataFrame, path) -> None:
     import matplotlib.pyplot as plt
 
     names = list(cal.parameters)
-    cols = 4
+    cols = min(len(names), 4)
     rows = -(-len(names) // cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(3.4 * cols, 2.6 * rows), squeeze=False)
+    fig, axes = plt.subplots(rows, cols, figsize=(max(3.4 * cols, 6.8), 2.6 * rows + 0.4),
+                             squeeze=False)
     colours = ["#4c72b0", "#dd8452", "#55a868", "#c44e52"]
     for ax, name in zip(axes.ravel(), names, strict=False):
         prm = cal.parameters[name]
@@ -580,9 +582,11 @@ def plot_marginals(cal: CalibrationConfig, waves: pd.DataFrame, path) -> None:
     for ax in axes.ravel()[len(names):]:
         ax.axis("off")
     axes.ravel()[0].legend(fontsize=7)
-    fig.suptitle(f"Calibration {cal.name}: rows not ruled out by history matching (x axis: "
-                 f"each parameter's prior range; implausibility cutoff {cal.cutoff:g})",
-                 fontsize=9)
+    import textwrap
+
+    title = (f"Calibration {cal.name}: rows not ruled out by history matching (x axis: each "
+             f"parameter's prior range; implausibility cutoff {cal.cutoff:g})")
+    fig.suptitle(textwrap.fill(title, 18 * max(cols, 2) + 20), fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
