@@ -1,6 +1,6 @@
 """Stylized facts for the docs: each fact's two arms on the default scenario, paired by seed.
 
-    python -m experiments.stylized_facts                    # every fact, 6 seeds
+    python -m experiments.stylized_facts                    # every fact, its own seeds
     python -m experiments.stylized_facts --facts incapacitation --seeds 10 --no-leaders
 
 Writes ``docs/stylized_facts/<fact>.csv`` (one row per run) and ``<fact>.png`` (drawn from
@@ -31,17 +31,19 @@ from sim.atomic import write_text
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--facts", nargs="+", default=list(FACTS), choices=list(FACTS))
-    parser.add_argument("--seeds", type=int, default=6, help="seeds 1..N (default 6)")
+    parser.add_argument("--seeds", type=int, default=None,
+                        help="seeds 1..N (default: each fact's own, as its test runs; 6 for "
+                             "the leader disruption)")
     parser.add_argument("--out", type=Path, default=Path("docs/stylized_facts"))
     parser.add_argument("--no-leaders", dest="leaders", action="store_false",
                         help="skip the leader-disruption experiment (fact 5)")
     args = parser.parse_args(argv)
-    if args.seeds < 2:
+    if args.seeds is not None and args.seeds < 2:
         print("error: --seeds must be >= 2 (intervals need two paired seeds)", file=sys.stderr)
         return 2
     args.out.mkdir(parents=True, exist_ok=True)
     for name in args.facts:
-        table = run_fact(name, range(1, args.seeds + 1))
+        table = run_fact(name, None if args.seeds is None else range(1, args.seeds + 1))
         csv = args.out / f"{name}.csv"
         write_text(csv, table.to_csv(index=False, float_format="%.6g"))
         table = pd.read_csv(csv)  # the figure is drawn from the saved results
@@ -51,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
             iv = t_interval(paired(table, col, arms).to_numpy())
             print(f"{name}: {col} {iv.mean:+.4g} [{iv.low:+.4g}, {iv.high:+.4g}]")
     if args.leaders:
-        table = run_leader_disruption(range(1, args.seeds + 1))
+        table = run_leader_disruption(range(1, (args.seeds or 6) + 1))
         csv = args.out / "leader_disruption.csv"
         write_text(csv, table.to_csv(index=False, float_format="%.6g"))
         plot_leader_disruption(pd.read_csv(csv), args.out / "leader_disruption.png")

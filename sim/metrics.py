@@ -481,21 +481,23 @@ def _route_cells(run: RunView) -> dict:
     return {c: int(np.count_nonzero(run.flow[k])) for k, c in enumerate(run.commodities)}
 
 
-def _spread_km(run: RunView) -> dict:
-    world = run.world
-    lon, lat = world.region.cell_center(np.arange(world.n_cells))
+def flow_spread_km(region, flow: np.ndarray) -> float:
+    """Flow-weighted standard distance (km) of the cells of ``flow`` (quantity per cell,
+    flat or (ny, nx)) from their flow-weighted centroid; 0 without flow."""
+    f = np.asarray(flow).ravel()
+    total = f.sum()
+    if total <= 0:
+        return 0.0
+    lon, lat = region.cell_center(np.arange(f.size))
     km_x = (lon - lon.mean()) * KM_PER_DEG_LON_EQUATOR * np.cos(np.radians(lat))
     km_y = (lat - lat.mean()) * KM_PER_DEG_LAT
-    out = {}
-    for k, c in enumerate(run.commodities):
-        f = run.flow[k]
-        total = f.sum()
-        if total > 0:
-            mx, my = (f * km_x).sum() / total, (f * km_y).sum() / total
-            out[c] = float(np.sqrt((f * ((km_x - mx) ** 2 + (km_y - my) ** 2)).sum() / total))
-        else:
-            out[c] = 0.0
-    return out
+    mx, my = (f * km_x).sum() / total, (f * km_y).sum() / total
+    return float(np.sqrt((f * ((km_x - mx) ** 2 + (km_y - my) ** 2)).sum() / total))
+
+
+def _spread_km(run: RunView) -> dict:
+    return {c: flow_spread_km(run.world.region, run.flow[k])
+            for k, c in enumerate(run.commodities)}
 
 
 def _flow_share(run: RunView) -> dict:

@@ -38,10 +38,7 @@ def test_the_shipped_exercise_plays_replays_byte_for_byte_and_branches(tmp_path)
     table = pd.read_csv(what_if / "branch.csv").set_index(["country", "indicator"])
     assert set(table["n_seeds"]) == {8}
     # without the joint operation (no pursuit across the Benin-Togo border, no pooled
-    # patrols, no joint post at Hillacondji) more couriers escape in Togo ...
-    escapes = table.loc[("TGO", "escapes")]
-    assert escapes["diff_low"] > 0 and escapes["clear"], escapes
-    # ... and more fuel reaches Benin's markets
+    # patrols, no joint post at Hillacondji) more fuel reaches Benin's markets
     fuel = table.loc[("BEN", "delivered_fuel")]
     assert fuel["diff_low"] > 0 and fuel["clear"], fuel
     assert "95 % CI" in (what_if / "branch.html").read_text(encoding="utf-8")
