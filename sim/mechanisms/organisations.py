@@ -325,26 +325,13 @@ class Organisations(Mechanism):
 
     def _decay_memory(self, o: int, step: int) -> None:
         """Bring organisation ``o``'s risk memory up to ``step`` (exponential decay)."""
-        decay = self.config.model.risk_memory_decay_per_day
-        days = int(step - self.memory_step[o])
-        if days > 0 and decay > 0:
-            self.scale[o] *= (1.0 - decay) ** days
-            if self.scale[o] < 1e-150:  # fold the scale in before it underflows
-                self.memory[o] *= self.scale[o]
-                self.passages[o] *= self.scale[o]
-                self.scale[o] = 1.0
-        self.memory_step[o] = max(step, int(self.memory_step[o]))
+        _decay_to(step, o, self.scale, self.memory_step,
+                  self.config.model.risk_memory_decay_per_day, self.memory, self.passages)
 
     def _decay_commodity(self, k: int, step: int) -> None:
         """Bring commodity ``k``'s passages up to ``step`` (exponential decay)."""
-        decay = self.config.model.risk_memory_decay_per_day
-        days = int(step - self.commodity_step[k])
-        if days > 0 and decay > 0:
-            self.commodity_scale[k] *= (1.0 - decay) ** days
-            if self.commodity_scale[k] < 1e-150:
-                self.commodity_passages[k] *= self.commodity_scale[k]
-                self.commodity_scale[k] = 1.0
-        self.commodity_step[k] = max(step, int(self.commodity_step[k]))
+        _decay_to(step, k, self.commodity_scale, self.commodity_step,
+                  self.config.model.risk_memory_decay_per_day, self.commodity_passages)
 
     def route_cost(self, o: int, box: tuple[int, int, int, int] | None = None) -> np.ndarray:
         """Expected cost (USD) of entering each cell for organisation ``o``'s couriers.
@@ -570,3 +557,18 @@ class Organisations(Mechanism):
             mm = multi & desks
             row[f"multi_market_share_{name}"] = (float(weight[mm].sum() / weight[multi].sum())
                                                  if multi.any() else 0.0)
+
+
+def _decay_to(step: int, i: int, scale: np.ndarray, last: np.ndarray, decay: float,
+              *tables: np.ndarray) -> None:
+    """Decay row ``i`` of ``tables`` (held as ``tables[j][i] * scale[i]``) from day
+    ``last[i]`` to ``step`` at ``decay`` per day by updating ``scale[i]`` only, folding the
+    scale into the rows before it underflows; ``last[i]`` never moves back."""
+    days = int(step - last[i])
+    if days > 0 and decay > 0:
+        scale[i] *= (1.0 - decay) ** days
+        if scale[i] < 1e-150:
+            for table in tables:
+                table[i] *= scale[i]
+            scale[i] = 1.0
+    last[i] = max(step, int(last[i]))
