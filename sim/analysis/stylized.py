@@ -24,9 +24,14 @@ CORRIDOR = ("Seme", "Idiroko")
 (their border catchments overlap), the corridor of the displacement facts."""
 CORRIDOR_BORDER = ("BEN", "NGA")
 """The border the corridor crosses; the rest of it holds the next-best routes."""
+CORRIDOR_SOURCES = ("Badagry", "Ibadan")
+"""The fuel sources whose desks' routes reach the corridor (the default scenario's southern
+sources; Katsina, Sokoto and Illela supply Niger by the north): their desks' trade is the
+trade a surge on the corridor can displace."""
 
 
-def _outcomes(result, flow: np.ndarray | None = None, since: int = 1) -> dict:
+def _outcomes(result, flow: np.ndarray | None = None, since: int = 1,
+              org_source: np.ndarray | None = None) -> dict:
     """The quantities a fact is judged by: enforcement results, flows, their footprint and
     shipment sizes per commodity, flows through the :data:`CORRIDOR`'s border cells and
     through the rest of the border it crosses (:data:`CORRIDOR_BORDER`), and the people in
@@ -35,11 +40,21 @@ def _outcomes(result, flow: np.ndarray | None = None, since: int = 1) -> dict:
     ``flow`` (default: the whole run's) is the flow the footprints and the corridor's flows
     are counted on, and ``since`` the first day whose deliveries and seizures give the mean
     shipment sizes; totals (arrests, delivered, seized, ...) are the whole run's, so two
-    arms that are the same run up to a day differ by what happened from that day on."""
-    s, ev = result.summary, result.events
+    arms that are the same run up to a day differ by what happened from that day on.
+
+    ``org_source`` (cell of each organisation's source, ``OrganisationLayout.source``) adds
+    ``corridor_desks_delivered_<c>``: what the desks loading at :data:`CORRIDOR_SOURCES`
+    delivered over the whole run (commodity unit)."""
+    s, ev_all = result.summary, result.events
+    ev = ev_all
     flow = result.flow if flow is None else flow
     ev = ev[ev["step"] >= since] if since > 1 else ev
     out = {}
+    deliveries = ev_all[ev_all["event"] == "delivery"]
+    if org_source is not None:
+        cells = [result.region.site(name).cell for name in CORRIDOR_SOURCES]
+        desks = np.flatnonzero(np.isin(org_source, cells))
+        deliveries = deliveries[deliveries["organisation"].isin(desks)]
     for key in ("arrests", "seized_value_usd", "trafficker_revenue_usd", "couriers_active_end",
                 "couriers_detained_end", "couriers_imprisoned_end", "participation_end",
                 "recruits"):
@@ -59,6 +74,9 @@ def _outcomes(result, flow: np.ndarray | None = None, since: int = 1) -> dict:
         out[f"corridor_flow_{c}"] = float(f[corridor].sum())
         out[f"rest_of_border_flow_{c}"] = float(f[border & ~corridor].sum())
         out[f"beside_corridor_flow_{c}"] = float(f[border & beside].sum())
+        if org_source is not None:
+            out[f"corridor_desks_delivered_{c}"] = float(
+                deliveries.loc[deliveries["commodity"] == c, "quantity"].sum())
     return out
 
 
@@ -220,7 +238,7 @@ def fact_task(config: ModelConfig, overrides: dict) -> dict:
     model.run()
     result = collect(model)
     flow = None if before is None else result.flow - before.reshape(result.flow.shape)
-    return _outcomes(result, flow, since)
+    return _outcomes(result, flow, since, model.world.organisations.source)
 
 
 def run_fact(name: str, seeds: Sequence[int] | None = None, executor=None,
@@ -257,6 +275,8 @@ LABELS = {
     "corridor_flow_fuel": ("fuel through the corridor's crossing cells", "L"),
     "beside_corridor_flow_fuel": ("fuel on the border within 2 cells of them", "L"),
     "rest_of_border_flow_fuel": ("fuel on the rest of the Benin–Nigeria border", "L"),
+    "corridor_desks_delivered_fuel": ("fuel delivered by the desks loading at Badagry and "
+                                      "Ibadan", "L"),
     "mean_delivery_fuel": ("mean fuel load delivered", "L"),
     "mean_seizure_fuel": ("mean fuel load seized", "L"),
     "mean_delivery_cocaine": ("mean cocaine load delivered", "kg"),
