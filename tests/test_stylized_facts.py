@@ -20,6 +20,8 @@ pytestmark = pytest.mark.slow  # West Africa runs of half a year to a year
 
 # Each fact runs its own seeds (Fact.seeds), as its figure in docs/stylized_facts/ does
 # (python -m experiments.stylized_facts): each test checks the experiment its figure shows.
+# pytest-xdist sends a module's tests to one worker (pyproject: --dist=loadscope), so a
+# module fixture's runs are made once, not once on each worker.
 
 
 def _run(name):
