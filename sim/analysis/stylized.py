@@ -45,16 +45,14 @@ def _outcomes(result, flow: np.ndarray | None = None, since: int = 1,
     ``org_source`` (cell of each organisation's source, ``OrganisationLayout.source``) adds
     ``corridor_desks_delivered_<c>``: what the desks loading at :data:`CORRIDOR_SOURCES`
     delivered over the whole run (commodity unit)."""
-    s, ev_all = result.summary, result.events
-    ev = ev_all
+    s, events = result.summary, result.events
     flow = result.flow if flow is None else flow
-    ev = ev[ev["step"] >= since] if since > 1 else ev
+    ev = events[events["step"] >= since] if since > 1 else events
     out = {}
-    deliveries = ev_all[ev_all["event"] == "delivery"]
     if org_source is not None:
         cells = [result.region.site(name).cell for name in CORRIDOR_SOURCES]
         desks = np.flatnonzero(np.isin(org_source, cells))
-        deliveries = deliveries[deliveries["organisation"].isin(desks)]
+        from_corridor = (events["event"] == "delivery") & events["organisation"].isin(desks)
     for key in ("arrests", "seized_value_usd", "trafficker_revenue_usd", "couriers_active_end",
                 "couriers_detained_end", "couriers_imprisoned_end", "participation_end",
                 "recruits"):
@@ -76,7 +74,7 @@ def _outcomes(result, flow: np.ndarray | None = None, since: int = 1,
         out[f"beside_corridor_flow_{c}"] = float(f[border & beside].sum())
         if org_source is not None:
             out[f"corridor_desks_delivered_{c}"] = float(
-                deliveries.loc[deliveries["commodity"] == c, "quantity"].sum())
+                events.loc[from_corridor & (events["commodity"] == c), "quantity"].sum())
     return out
 
 
