@@ -54,9 +54,7 @@ def test_the_central_asian_stage_fits_only_central_asias_own_parameters():
 def test_the_fuel_response_stage_fits_only_what_moves_the_subsidy_month():
     """The third stage (configs/calibration/fuel_response.yaml) fits the first stage's
     subsidy target with one of its parameters, over the same prior; that parameter leaves a
-    run with fixed prices as it was. West Africa prices Benin's fuel market, so it moves the
-    default runs too (Benin's smuggled share): the first stage's report, rerun at the values
-    the three stages ship, is where every target is checked together."""
+    run without a price change as it was (so no other fitted target moves with it)."""
     first, third = (load_calibration(calibration_dict(n)) for n in ("targets", "fuel_response"))
     assert set(third.targets) == {"subsidy_removal_first_month"}
     assert third.targets["subsidy_removal_first_month"] == \
@@ -64,16 +62,11 @@ def test_the_fuel_response_stage_fits_only_what_moves_the_subsidy_month():
     assert set(third.parameters) == {"model.market_margin_elasticity"}
     for n, p in third.parameters.items():
         assert p == first.parameters[n], n
-    def run(e, demand):
-        return simulate(make_config("west_africa", seed=3, steps=20, overrides={
-            "model.market_margin_elasticity": e,
-            "scenario.commodities.fuel.demand_per_day": demand})).summary
-
-    fixed = [run(e, {}) for e in (0.3, 2.5)]
+    runs = [simulate(make_config("west_africa", seed=3, steps=20,
+                                 overrides={"model.market_margin_elasticity": e})).summary
+            for e in (0.3, 2.5)]
     for key in ("delivered_fuel", "arrests", "seized_fuel", "delivered_cocaine"):
-        assert fixed[0][key] == fixed[1][key], key
-    priced = [run(e, {"BEN": 1509589.0}) for e in (0.3, 2.5)]
-    assert priced[0]["delivered_fuel"] != priced[1]["delivered_fuel"]
+        assert runs[0][key] == runs[1][key], key
 
 
 @pytest.mark.parametrize("target, needle", [

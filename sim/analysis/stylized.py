@@ -175,7 +175,7 @@ FACTS: dict[str, Fact] = {f.name: f for f in (
          "displacement is partial: total flow falls by less than the local drop.",
          "Dell (2015); Guerette & Bowers (2009); PEERS.md facts 1 and 2",
          treatment_changes=_after_warm_up(CORRIDOR_POSTS_X5), steps=WARM_UP_DAYS + 365,
-         seeds=12, first_seed=25,
+         seeds=12, first_seed=13,
          arms=("default", "corridor posts x5"),
          verdict="Diversion produced (tested: less fuel through the corridor, more on the rest "
                  "of the border). Partial displacement NOT shown: the Badagry and Ibadan desks' "
