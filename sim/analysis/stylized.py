@@ -315,9 +315,9 @@ def plot_fact(table: pd.DataFrame, name: str, path) -> None:
     n = table["seed"].nunique()
     import textwrap
 
-    sub = textwrap.fill(f"({fact.source}; West Africa, {fact.steps} days, {n} seeds paired, "
-                        f"{treat} vs {ref}; {fact.detail})", 150)
-    fig.suptitle(f"{textwrap.fill(fact.says, 150)}\n{textwrap.fill(fact.verdict, 150)}\n{sub}",
+    sub = (f"({fact.source}; West Africa, {fact.steps} days, {n} seeds paired, "
+           f"{treat} vs {ref}; {fact.detail})")
+    fig.suptitle("\n".join(textwrap.fill(line, 150) for line in (fact.says, fact.verdict, sub)),
                  fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
