@@ -173,7 +173,7 @@ class CountingExecutor:
 
 
 @pytest.mark.slow
-def test_a_history_matching_wave_rules_rows_out_and_resumes(tmp_path):
+def test_a_history_matching_wave_rules_rows_out_and_resumes(tmp_path, monkeypatch):
     from sim.analysis.calibration import WAVE_FILE, run_wave, wave_summary
 
     data = toy_calibration(
@@ -205,6 +205,58 @@ def test_a_history_matching_wave_rules_rows_out_and_resumes(tmp_path):
 
     both = history_match(load_calibration(data | {"waves": 2}), tmp_path, defaults, ex)
     assert ex.count == 5 and set(both["wave"]) == {1}
+    # the model changed since (a value no parameter of the wave sets): the saved runs are of
+    # another model, so every row is run again, once
+    import sim.analysis.calibration as calibration
+
+    real = calibration.config_dict
+
+    def changed(*args, **kwargs):
+        data = real(*args, **kwargs)
+        data["model"]["route_noise"] = data["model"]["route_noise"] + 0.25
+        return data
+
+    monkeypatch.setattr(calibration, "config_dict", changed)
+    run_wave(cal, tmp_path, defaults, ex)
+    assert ex.count == 9
+    run_wave(cal, tmp_path, defaults, ex)
+    assert ex.count == 9
+    # a saved run without a digest (or with another) is not trusted either
+    lines = path.read_text().splitlines()
+    path.write_text("\n".join(line.replace('"digest"', '"old"') for line in lines) + "\n")
+    run_wave(cal, tmp_path, defaults, ex)
+    assert ex.count == 13
+
+
+def test_a_confirmed_candidate_is_reused_only_for_the_same_runs():
+    """confirm.csv is reused for a candidate only when every run would be the same: the
+    same values, seeds, targets and the same model and scenarios (the digest)."""
+    from sim.analysis.calibration import _previous_run, targets_digest
+
+    cal = load_calibration(toy_calibration(x=DELIVERED))
+    over = {"model.patrol_detection_prob": 0.02}
+    digest = targets_digest(cal, over)
+    assert digest == targets_digest(cal, dict(over))
+    assert digest != targets_digest(cal, {"model.patrol_detection_prob": 0.03})
+    assert digest != targets_digest(load_calibration(toy_calibration(x=DELIVERED) | {"seeds": 3}),
+                                    over)
+    assert digest != targets_digest(load_calibration(toy_calibration(x=DELIVERED)
+                                                     | {"steps": 31}), over)
+    table = check_targets_row(cal)
+    saved = table.assign(wave=2, row=5, digest=digest)
+    assert _previous_run(saved, 2, 5, digest) is not None
+    assert _previous_run(saved, 2, 5, targets_digest(cal, {"model.patrol_detection_prob": 0.03})) \
+        is None
+    assert _previous_run(saved.drop(columns="digest"), 2, 5, digest) is None  # an older file
+
+
+def check_targets_row(cal):
+    """A target table of ``cal`` without running the model (one made-up row per target)."""
+    import pandas as pd
+
+    from sim.analysis.calibration import TARGET_COLUMNS
+
+    return pd.DataFrame([{c: 0 for c in TARGET_COLUMNS} | {"target": n} for n in cal.targets])
 
 
 @pytest.mark.slow

@@ -109,6 +109,25 @@ def test_a_study_resumes_where_it_stopped(tmp_path):
         in again.stderr
 
 
+def test_a_resumed_study_runs_again_what_another_model_made(tmp_path, monkeypatch):
+    """A saved run is reused only for the same run (its digest: the arm's whole config and
+    the task's overrides). After the model changed, a rerun of the folder runs every task
+    again, once; a saved run with no digest (or another) is not trusted either."""
+    import sim.analysis.study as studies
+
+    study = load_study(study_file("ishigami", samples=8))
+    assert run_study(study, tmp_path, progress=False)[1:] == (8 * 5 + study.noise_seeds, 0)
+    n = len(read_results(tmp_path))
+    assert run_study(study, tmp_path, progress=False) == (n, 0, 0)
+    real = studies.run_digest
+    monkeypatch.setattr(studies, "run_digest", lambda base, over: real({**base, "b": 0.2}, over))
+    assert run_study(study, tmp_path, progress=False) == (0, n, 0)
+    assert run_study(study, tmp_path, progress=False) == (n, 0, 0)
+    path = tmp_path / RESULTS_FILE
+    path.write_text(path.read_text().replace('"digest"', '"old"'))
+    assert run_study(study, tmp_path, progress=False) == (0, n, 0)
+
+
 @pytest.mark.slow
 def test_dask_gives_the_same_indices_as_the_process_pool(tmp_path):
     pytest.importorskip("dask.distributed")

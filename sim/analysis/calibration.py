@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis.compare import t_interval
+from sim.analysis.executor import run_digest
 from sim.analysis.study import ParameterSpec, field_meta, run_seed
 from sim.config import ModelConfig, config_dict, from_dict, replace
 from sim.constants import COMMODITY_KINDS, DAYS_PER_YEAR
@@ -227,17 +228,14 @@ def measure(t: TargetSpec, result, shock_start: int | None = None) -> float:
     return float(window[t.column].sum())
 
 
-def check_targets(cal: CalibrationConfig, executor=None,
-                  overrides: dict[str, Any] | None = None) -> pd.DataFrame:
-    """Every target at the shipped defaults (with ``overrides``: dotted parameters, each
-    applied to the scenarios that have it) over ``cal.seeds`` seeds: one row per target
-    (:data:`TARGET_COLUMNS`)."""
-    from sim.analysis.executor import ProcessExecutor, Task
+def _target_runs(cal: CalibrationConfig, overrides: dict[str, Any] | None = None) -> list:
+    """The runs :func:`check_targets` makes: per scenario and shock the targets need, its
+    base config and one task per seed (1..``cal.seeds``), with ``overrides`` applied to the
+    scenarios that have them."""
+    from sim.analysis.executor import Task
 
-    executor = executor or ProcessExecutor(cal.workers, fn=measure_task)
-    values: dict[tuple[str, str], dict[int, dict]] = {}
-    names = list(cal.targets)
-    specs = [dataclasses.asdict(cal.targets[n]) for n in names]
+    specs = [dataclasses.asdict(cal.targets[n]) for n in cal.targets]
+    out = []
     for scenario, shock in _runs_needed(cal):
         base = from_dict(ModelConfig, config_dict(scenario, shock=shock, steps=cal.steps))
         mine = {}
@@ -249,6 +247,31 @@ def check_targets(cal: CalibrationConfig, executor=None,
                                   "shock_start": base.shock.start if shock != "none" else
                                   _shock_start(cal, scenario)})
                  for seed in range(1, cal.seeds + 1)]
+        out.append((scenario, shock, base, tasks))
+    return out
+
+
+def targets_digest(cal: CalibrationConfig, overrides: dict[str, Any] | None = None) -> str:
+    """Digest of every run :func:`check_targets` makes with ``overrides``
+    (:func:`run_digest` of each): a confirmed candidate is used again only with the same."""
+    import hashlib
+
+    parts = [run_digest(base, t.overrides) for _, _, base, tasks in _target_runs(cal, overrides)
+             for t in tasks]
+    return hashlib.sha256("|".join(parts).encode("utf-8")).hexdigest()[:20]
+
+
+def check_targets(cal: CalibrationConfig, executor=None,
+                  overrides: dict[str, Any] | None = None) -> pd.DataFrame:
+    """Every target at the shipped defaults (with ``overrides``: dotted parameters, each
+    applied to the scenarios that have it) over ``cal.seeds`` seeds: one row per target
+    (:data:`TARGET_COLUMNS`)."""
+    from sim.analysis.executor import ProcessExecutor
+
+    executor = executor or ProcessExecutor(cal.workers, fn=measure_task)
+    values: dict[tuple[str, str], dict[int, dict]] = {}
+    names = list(cal.targets)
+    for scenario, shock, base, tasks in _target_runs(cal, overrides):
         runs = {}
         for out in executor.run(base, tasks):
             if not out.ok:
@@ -281,7 +304,8 @@ def check_targets(cal: CalibrationConfig, executor=None,
 
 
 WAVE_FILE = "wave.jsonl"
-"""One JSON line per finished run of the history-matching wave (resumable)."""
+"""One JSON line per finished run of the history-matching wave (resumable): its key, the
+:func:`run_digest` of the run and the values it measured."""
 
 
 def wave_sample(cal: CalibrationConfig, bounds: dict[str, tuple[float, float]] | None = None,
@@ -346,13 +370,16 @@ def run_wave(cal: CalibrationConfig, folder, defaults: pd.DataFrame, executor=No
     specs = [dataclasses.asdict(cal.targets[n]) for n in names]
     matrix = wave_sample(cal, bounds, wave)
     pnames = list(cal.parameters)
-    done: dict[str, dict] = {}
+    saved: dict[str, tuple[str | None, dict]] = {}
     path = folder / WAVE_FILE
     if path.exists():
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.strip():
                 rec = json.loads(line)
-                done[rec["key"]] = rec["values"]
+                saved[rec["key"]] = (rec.get("digest"), rec["values"])
+    done: dict[str, dict] = {}
+    digests: dict[str, str] = {}
+    stale = 0
     executor = executor or ProcessExecutor(cal.workers, fn=measure_task)
     for scenario, shock in _runs_needed(cal):
         base = from_dict(ModelConfig, config_dict(scenario, shock=shock, steps=cal.steps))
@@ -360,15 +387,22 @@ def run_wave(cal: CalibrationConfig, folder, defaults: pd.DataFrame, executor=No
         tasks = []
         for row, values in enumerate(matrix):
             key = _key(wave, row, scenario, shock)
-            if key in done:
-                continue
             over = {"seed": run_seed(cal.seed, row, wave - 1), "targets": specs,
                     "shock_start": start}
             for name, v in [*cal.fixed.items(), *zip(pnames, values, strict=True)]:
                 meta = field_meta(base, name)
                 if meta is not None:  # parameters of another scenario are skipped
                     over[name] = int(round(v)) if meta.get("type") is int else float(v)
+            digests[key] = digest = run_digest(base, over)
+            if key in saved and saved[key][0] == digest:
+                done[key] = saved[key][1]
+                continue
+            stale += key in saved
             tasks.append(Task(key, over))
+        if progress and stale:
+            print(f"{cal.name} wave {wave}: {stale} saved runs were made with another model, "
+                  f"scenario or calibration file; they are run again")
+            stale = 0
         bar = None
         if progress and tasks:
             from tqdm import tqdm
@@ -379,7 +413,8 @@ def run_wave(cal: CalibrationConfig, folder, defaults: pd.DataFrame, executor=No
             if out.ok:
                 done[out.task.key] = out.result
                 with path.open("a", encoding="utf-8") as fh:
-                    fh.write(json.dumps({"key": out.task.key, "values": out.result}) + "\n")
+                    fh.write(json.dumps({"key": out.task.key, "digest": digests[out.task.key],
+                                         "values": out.result}) + "\n")
             if bar is not None:
                 bar.update()
         if bar is not None:
@@ -447,13 +482,15 @@ def confirm_candidates(cal: CalibrationConfig, waves: pd.DataFrame, executor=Non
     frames = []
     for _, cand in picks.iterrows():
         over = {n: float(cand[n]) for n in cal.parameters}
-        table = _previous_run(cal, previous, int(cand["wave"]), int(cand["row"]), over)
+        digest = targets_digest(cal, {**cal.fixed, **over})
+        table = _previous_run(previous, int(cand["wave"]), int(cand["row"]), digest)
         if table is None:
             table = check_targets(cal, executor, {**cal.fixed, **over})
         table.insert(0, "row", int(cand["row"]))
         table.insert(0, "wave", int(cand["wave"]))
         for n in cal.parameters:
             table[n] = over[n]
+        table["digest"] = digest
         frames.append(table)
     if not frames:
         return pd.DataFrame()
@@ -468,14 +505,15 @@ def confirm_candidates(cal: CalibrationConfig, waves: pd.DataFrame, executor=Non
     return out
 
 
-def _previous_run(cal: CalibrationConfig, previous: pd.DataFrame | None, wave: int, row: int,
-                  over: dict[str, float]) -> pd.DataFrame | None:
-    """The target table of a candidate already confirmed with the same values (or None)."""
-    if previous is None or previous.empty:
+def _previous_run(previous: pd.DataFrame | None, wave: int, row: int,
+                  digest: str) -> pd.DataFrame | None:
+    """The target table of a candidate already confirmed by the same runs (the same
+    :func:`targets_digest`: values, seeds, targets, model and scenarios), or None."""
+    if previous is None or previous.empty or "digest" not in previous:
         return None
-    old = previous[(previous["wave"] == wave) & (previous["row"] == row)]
-    if (list(old["target"]) != list(cal.targets) or not old["n_seeds"].eq(cal.seeds).all()
-            or not all(np.isclose(old[n], v, rtol=1e-5).all() for n, v in over.items())):
+    old = previous[(previous["wave"] == wave) & (previous["row"] == row)
+                   & (previous["digest"].astype(str) == digest)]
+    if old.empty:
         return None
     return old[TARGET_COLUMNS].reset_index(drop=True)
 

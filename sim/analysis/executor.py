@@ -35,6 +35,21 @@ class Task:
     overrides: dict[str, Any] = field(default_factory=dict)
 
 
+def run_digest(base: Any, overrides: dict) -> str:
+    """Digest of one run: the whole config it starts from (a config dataclass or a plain
+    mapping) and its overrides (the seed among them). A study or calibration folder reuses
+    a saved result only for a run with the same digest, so resuming after the model, a
+    scenario or the study file changed re-runs what they changed instead of mixing the
+    results of two models."""
+    import dataclasses
+    import hashlib
+    import json
+
+    data = dataclasses.asdict(base) if dataclasses.is_dataclass(base) else base
+    blob = json.dumps({"base": data, "overrides": overrides}, sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:20]
+
+
 @dataclass(frozen=True)
 class Outcome:
     """What one task gave: its summary metrics, or the error that stopped it."""

@@ -8,7 +8,9 @@ replications per sample row and a root seed. :func:`run_study` samples it with S
 gives every row and replication its own child seed (``SeedSequence(seed, spawn_key=(row,
 replication))``, recorded with the row), runs every (row, replication, arm) through an
 executor (:mod:`sim.analysis.executor`) and appends each result to ``results.jsonl`` as it
-finishes, so an interrupted study resumes where it stopped; a failed run goes to
+finishes, with the :func:`~sim.analysis.executor.run_digest` of the run, so an interrupted
+study resumes where it stopped and a run saved before the model or a scenario changed is
+run again (never mixed with the new ones); a failed run goes to
 ``failures.jsonl`` and is tried again on the next run of the study. It also runs the base
 point with ``noise_seeds`` seeds, to measure the noise floor. Analysis
 (:mod:`sim.analysis.sensitivity`) reads only these files.
@@ -33,7 +35,7 @@ from typing import Any
 import numpy as np
 import yaml
 
-from sim.analysis.executor import Outcome, Task, make_executor
+from sim.analysis.executor import Outcome, Task, make_executor, run_digest
 from sim.atomic import write_text
 from sim.schema import ConfigError, from_dict, spec, to_dict
 
@@ -400,19 +402,28 @@ def run_study(study: StudyConfig, folder: Path, progress: bool = True
 
     _, todo, configs = prepare(study, folder)
     done = read_results(folder)
-    missing = [t for t in todo if t.key not in done]
     if study.model == "ishigami":
         fn, base = ishigami, {"a": study.overrides.get("a", 7.0),
                               "b": study.overrides.get("b", 0.1)}
+        digests = {t.key: run_digest(base, t.overrides) for t in todo}
     else:
         fn, base = evaluate_arm, configs
+        digests = {t.key: run_digest(configs[t.overrides.get("policy", BASE_ARM)], t.overrides)
+                   for t in todo}
+    # a saved run of another model or scenario (another digest) is run again
+    missing = [t for t in todo if done.get(t.key, {}).get("digest") != digests[t.key]]
+    stale = sum(t.key in done for t in missing)
+    if stale and progress:
+        print(f"{study.name}: {stale} saved runs were made with another model or scenario; "
+              f"they are run again")
     executor = make_executor(study.executor, study.workers, study.dask_address, fn)
     finished = failed = 0
     bar = tqdm(total=len(todo), initial=len(todo) - len(missing), unit="run",
                desc=study.name, disable=not progress, smoothing=0.05)
     rows = {t.key: t for t in missing}
     for outcome in _outcomes(executor, base, missing):
-        record = _record(outcome, rows[outcome.task.key])
+        record = _record(outcome, rows[outcome.task.key]) | {
+            "digest": digests[outcome.task.key]}
         if outcome.ok:
             _append(folder / RESULTS_FILE, record)
             finished += 1
