@@ -366,3 +366,37 @@ def test_the_shipped_defaults_reproduce_the_calibration_report(shipped_targets):
 def test_at_least_five_fitted_targets_are_in_band_at_the_shipped_defaults(shipped_targets):
     fitted = shipped_targets[~shipped_targets["held_out"]]
     assert fitted["in_band"].sum() >= 5, fitted[["target", "simulated", "lo", "hi"]]
+
+
+def test_the_marginals_figure_shows_what_was_sampled_when_no_row_is_left(tmp_path):
+    """A wave that rules out every row still draws where its rows were sampled, and says
+    that none is left (an empty histogram alone reads as a broken figure)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    from sim.analysis.calibration import plot_marginals
+
+    cal = load_calibration(toy_calibration(x=DELIVERED) | {
+        "parameters": {"model.patrol_detection_prob": {"lo": 0.01, "hi": 0.04}}})
+    waves = pd.DataFrame({"model.patrol_detection_prob": [0.015, 0.02, 0.03], "row": [0, 1, 2],
+                          "plausible": [False] * 3, "max_I": [4.0] * 3, "wave": [1] * 3})
+    seen = {}
+    real = plt.Figure.savefig
+
+    def keep(fig, *args, **kwargs):
+        ax = fig.axes[0]
+        seen["texts"] = [t.get_text() for t in ax.texts]
+        seen["ticks"] = sorted(float(x) for line in ax.lines for x in line.get_xdata())
+        return real(fig, *args, **kwargs)
+
+    plt.Figure.savefig = keep
+    try:
+        plot_marginals(cal, waves, tmp_path / "m.png")
+    finally:
+        plt.Figure.savefig = real
+    assert seen["texts"] == ["no row left"]
+    assert seen["ticks"] == [0.015, 0.02, 0.03]
+    assert (tmp_path / "m.png").stat().st_size > 5_000

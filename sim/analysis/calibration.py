@@ -606,7 +606,10 @@ def plot_marginals(cal: CalibrationConfig, waves: pd.DataFrame, path) -> None:
     rows = -(-len(names) // cols)
     fig, axes = plt.subplots(rows, cols, figsize=(max(3.4 * cols, 6.8), 2.6 * rows + 0.4),
                              squeeze=False)
+    from matplotlib.ticker import MaxNLocator
+
     colours = ["#4c72b0", "#dd8452", "#55a868", "#c44e52"]
+    left = int(waves["plausible"].sum())
     for ax, name in zip(axes.ravel(), names, strict=False):
         prm = cal.parameters[name]
         bins = np.linspace(prm.lo, prm.hi, 13)
@@ -614,7 +617,17 @@ def plot_marginals(cal: CalibrationConfig, waves: pd.DataFrame, path) -> None:
             ok = wave[wave["plausible"]]
             ax.hist(ok[name], bins=bins, alpha=0.6, color=colours[(k - 1) % 4],
                     label=f"wave {k}: {len(ok)} of {len(wave)} left")
+        # where every row was sampled (ticks at the foot), so an empty panel still says
+        # what was tried
+        ax.plot(waves[name], np.zeros(len(waves)), "|", color="0.45", markersize=7,
+                label="rows sampled")
+        if not left:
+            ax.text(0.5, 0.55, "no row left", transform=ax.transAxes, ha="center",
+                    fontsize=8, color="0.3")
         ax.set_xlim(prm.lo, prm.hi)
+        ax.set_ylim(bottom=0, top=max(ax.get_ylim()[1], 1))
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_ylabel("rows", fontsize=7)
         ax.set_title(name.split(".", 1)[1] if "." in name else name, fontsize=8)
         ax.tick_params(labelsize=7)
     for ax in axes.ravel()[len(names):]:
