@@ -119,8 +119,8 @@ def test_a_resumed_study_runs_again_what_another_model_made(tmp_path, monkeypatc
     assert run_study(study, tmp_path, progress=False)[1:] == (8 * 5 + study.noise_seeds, 0)
     n = len(read_results(tmp_path))
     assert run_study(study, tmp_path, progress=False) == (n, 0, 0)
-    real = studies.run_digest
-    monkeypatch.setattr(studies, "run_digest", lambda base, over: real({**base, "b": 0.2}, over))
+    real = studies.digester
+    monkeypatch.setattr(studies, "digester", lambda base: real({**base, "b": 0.2}))
     assert run_study(study, tmp_path, progress=False) == (0, n, 0)
     assert run_study(study, tmp_path, progress=False) == (n, 0, 0)
     path = tmp_path / RESULTS_FILE

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis.compare import t_interval
-from sim.analysis.executor import run_digest
+from sim.analysis.executor import digester
 from sim.analysis.study import ParameterSpec, field_meta, run_seed
 from sim.config import ModelConfig, config_dict, from_dict, replace
 from sim.constants import COMMODITY_KINDS, DAYS_PER_YEAR
@@ -253,11 +253,14 @@ def _target_runs(cal: CalibrationConfig, overrides: dict[str, Any] | None = None
 
 def targets_digest(cal: CalibrationConfig, overrides: dict[str, Any] | None = None) -> str:
     """Digest of every run :func:`check_targets` makes with ``overrides``
-    (:func:`run_digest` of each): a confirmed candidate is used again only with the same."""
+    (:func:`~sim.analysis.executor.run_digest` of each): a confirmed candidate is used
+    again only with the same."""
     import hashlib
 
-    parts = [run_digest(base, t.overrides) for _, _, base, tasks in _target_runs(cal, overrides)
-             for t in tasks]
+    parts = []
+    for _, _, base, tasks in _target_runs(cal, overrides):
+        digest = digester(base)
+        parts += [digest(t.overrides) for t in tasks]
     return hashlib.sha256("|".join(parts).encode("utf-8")).hexdigest()[:20]
 
 
@@ -305,7 +308,7 @@ def check_targets(cal: CalibrationConfig, executor=None,
 
 WAVE_FILE = "wave.jsonl"
 """One JSON line per finished run of the history-matching wave (resumable): its key, the
-:func:`run_digest` of the run and the values it measured."""
+:func:`~sim.analysis.executor.run_digest` of the run and the values it measured."""
 
 
 def wave_sample(cal: CalibrationConfig, bounds: dict[str, tuple[float, float]] | None = None,
@@ -379,12 +382,12 @@ def run_wave(cal: CalibrationConfig, folder, defaults: pd.DataFrame, executor=No
                 saved[rec["key"]] = (rec.get("digest"), rec["values"])
     done: dict[str, dict] = {}
     digests: dict[str, str] = {}
-    stale = 0
     executor = executor or ProcessExecutor(cal.workers, fn=measure_task)
     for scenario, shock in _runs_needed(cal):
         base = from_dict(ModelConfig, config_dict(scenario, shock=shock, steps=cal.steps))
+        digest_of = digester(base)
         start = base.shock.start if shock != "none" else _shock_start(cal, scenario)
-        tasks = []
+        tasks, stale = [], 0
         for row, values in enumerate(matrix):
             key = _key(wave, row, scenario, shock)
             over = {"seed": run_seed(cal.seed, row, wave - 1), "targets": specs,
@@ -393,7 +396,7 @@ def run_wave(cal: CalibrationConfig, folder, defaults: pd.DataFrame, executor=No
                 meta = field_meta(base, name)
                 if meta is not None:  # parameters of another scenario are skipped
                     over[name] = int(round(v)) if meta.get("type") is int else float(v)
-            digests[key] = digest = run_digest(base, over)
+            digests[key] = digest = digest_of(over)
             if key in saved and saved[key][0] == digest:
                 done[key] = saved[key][1]
                 continue
@@ -402,7 +405,6 @@ def run_wave(cal: CalibrationConfig, folder, defaults: pd.DataFrame, executor=No
         if progress and stale:
             print(f"{cal.name} wave {wave}: {stale} saved runs were made with another model, "
                   f"scenario or calibration file; they are run again")
-            stale = 0
         bar = None
         if progress and tasks:
             from tqdm import tqdm

@@ -35,19 +35,31 @@ class Task:
     overrides: dict[str, Any] = field(default_factory=dict)
 
 
-def run_digest(base: Any, overrides: dict) -> str:
-    """Digest of one run: the whole config it starts from (a config dataclass or a plain
-    mapping) and its overrides (the seed among them). A study or calibration folder reuses
-    a saved result only for a run with the same digest, so resuming after the model, a
-    scenario or the study file changed re-runs what they changed instead of mixing the
-    results of two models."""
+def digester(base: Any) -> Callable[[dict], str]:
+    """:func:`run_digest` of runs from one ``base``: its config is serialised once, so a
+    study of many tasks pays for it once per arm, not per task."""
     import dataclasses
     import hashlib
     import json
 
     data = dataclasses.asdict(base) if dataclasses.is_dataclass(base) else base
-    blob = json.dumps({"base": data, "overrides": overrides}, sort_keys=True, default=str)
-    return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:20]
+    head = '{"base": ' + json.dumps(data, sort_keys=True, default=str) + ', "overrides": '
+
+    def digest(overrides: dict) -> str:
+        # the same text as json.dumps({"base": data, "overrides": overrides}, sort_keys=True)
+        blob = head + json.dumps(overrides, sort_keys=True, default=str) + "}"
+        return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:20]
+
+    return digest
+
+
+def run_digest(base: Any, overrides: dict) -> str:
+    """Digest of one run: the whole config it starts from (a config dataclass or a plain
+    mapping) and its overrides (the seed among them). A study or calibration folder reuses
+    a saved result only for a run with the same digest, so resuming after the model, a
+    scenario or the study file changed re-runs what they changed instead of mixing the
+    results of two models. Many runs from one base: :func:`digester`."""
+    return digester(base)(overrides)
 
 
 @dataclass(frozen=True)

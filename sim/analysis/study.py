@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 import yaml
 
-from sim.analysis.executor import Outcome, Task, make_executor, run_digest
+from sim.analysis.executor import Outcome, Task, digester, make_executor
 from sim.atomic import write_text
 from sim.schema import ConfigError, from_dict, spec, to_dict
 
@@ -405,10 +405,12 @@ def run_study(study: StudyConfig, folder: Path, progress: bool = True
     if study.model == "ishigami":
         fn, base = ishigami, {"a": study.overrides.get("a", 7.0),
                               "b": study.overrides.get("b", 0.1)}
-        digests = {t.key: run_digest(base, t.overrides) for t in todo}
+        digest = digester(base)
+        digests = {t.key: digest(t.overrides) for t in todo}
     else:
         fn, base = evaluate_arm, configs
-        digests = {t.key: run_digest(configs[t.overrides.get("policy", BASE_ARM)], t.overrides)
+        by_arm = {arm: digester(config) for arm, config in configs.items()}
+        digests = {t.key: by_arm[t.overrides.get("policy", BASE_ARM)](t.overrides)
                    for t in todo}
     # a saved run of another model or scenario (another digest) is run again
     missing = [t for t in todo if done.get(t.key, {}).get("digest") != digests[t.key]]
