@@ -2,7 +2,10 @@
 
 Reads every finished run under SWEEP_DIR (any depth), compares each policy package with the
 baseline package on paired seeds, and writes tables, figures and a self-contained
-``report.html`` to ``SWEEP_DIR/comparison`` (or ``--out``). Never reruns the model. Bad input
+``report.html`` to ``SWEEP_DIR/comparison`` (or ``--out``). Its caveats name the
+assumptions each headline effect rests on, read from the scenario's saved sensitivity study
+of the packages' effects (``docs/sensitivity/<scenario>_effects``, or ``--assumptions``),
+when that study was made by the current model. Never reruns the model. Bad input
 (missing folder, no finished runs, no baseline runs) prints one line and exits with status 2.
 """
 
@@ -17,6 +20,7 @@ from pathlib import Path
 
 import yaml
 
+from sim.analysis.assumptions import default_folder, effect_caveats, read_effect_study
 from sim.analysis.compare import (
     CompareError,
     Comparison,
@@ -33,6 +37,7 @@ from sim.analysis.report import (
     Figure,
     ReportInputs,
     comparison_markdown,
+    headline_effects,
     plot_effects,
     plot_flow_maps,
     plot_timeseries,
@@ -92,6 +97,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="use only runs whose config value KEY equals VALUE, e.g. "
                              "--where scenario.name=toy (repeatable); needed when a sweep "
                              "varies settings other than the policy and seed")
+    parser.add_argument("--assumptions", metavar="STUDY_DIR",
+                        help="saved sensitivity study of the packages' effects whose ranking "
+                             "the caveats name (default: docs/sensitivity/<scenario>_effects "
+                             "of the project, when it exists)")
     return parser.parse_args(argv)
 
 
@@ -179,13 +188,16 @@ def draw_figures(sweep: Sweep, cmp: Comparison, out: Path, progress: Progress,
     return figures
 
 
-def command_line(sweep_dir: Path, out: Path, baseline: str, where: dict[str, str]) -> str:
+def command_line(sweep_dir: Path, out: Path, baseline: str, where: dict[str, str],
+                 study_dir: Path | None = None) -> str:
     """The commands that reproduce this comparison (absolute paths): the sweep, when Hydra
     recorded it in ``multirun.yaml``, then the comparison."""
     args = [".venv/bin/python", "-m", "experiments.compare", str(sweep_dir), "--out", str(out),
             "--baseline", baseline]
     for key, value in where.items():
         args += ["--where", f"{key}={value}"]
+    if study_dir is not None:
+        args += ["--assumptions", str(study_dir)]
     return "\n".join([*sweep_command(sweep_dir), shlex.join(args)])
 
 
@@ -205,8 +217,23 @@ def sweep_command(sweep_dir: Path) -> list[str]:
                         *where])]
 
 
+def assumption_caveats(sweep: Sweep, cmp: Comparison, study_dir: Path | None) -> list[str]:
+    """The caveat lines on which assumptions the headline effects rest on, read from the
+    saved effects study (``study_dir``, or the scenario's shipped one)."""
+    scenario = _single(sweep, "config.scenario.name")
+    steps = _single(sweep, "config.steps")
+    if study_dir is None:
+        if scenario is None:
+            return effect_caveats(None, {})
+        study_dir = default_folder(PROJECT, str(scenario))
+    reading = read_effect_study(study_dir, str(scenario) if scenario is not None else None,
+                                int(steps) if steps is not None else None, cmp.baseline,
+                                PROJECT)
+    return effect_caveats(reading, headline_effects(cmp))
+
+
 def run(sweep_dir: Path, out: Path, baseline: str, progress: Progress,
-        where: dict[str, str] | None = None) -> Path:
+        where: dict[str, str] | None = None, study_dir: Path | None = None) -> Path:
     """Load, compare, write every output; returns the path of ``report.html``."""
     where = where or {}
     sweep = load_sweep(sweep_dir, exclude=[out], where=where, progress=progress)
@@ -232,9 +259,9 @@ def run(sweep_dir: Path, out: Path, baseline: str, progress: Progress,
               file=sys.stderr)
     packages = {p: package_description(sweep, p) for p in cmp.policies}
     inputs = ReportInputs(sweep, cmp, packages, figures,
-                          command_line(sweep.root, out, baseline, where),
+                          command_line(sweep.root, out, baseline, where, study_dir),
                           str(PROJECT), datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
-                          notes, OUTPUTS)
+                          notes, OUTPUTS, assumption_caveats(sweep, cmp, study_dir))
     write_text(out / "report.md", report_markdown(inputs, out))
     return write_text(out / "report.html", report_html(inputs))
 
@@ -244,7 +271,8 @@ def main(argv: list[str] | None = None) -> int:
     sweep_dir = Path(args.sweep_dir).expanduser().resolve()
     out = Path(args.out).expanduser().resolve() if args.out else sweep_dir / "comparison"
     try:
-        report = run(sweep_dir, out, args.baseline, Progress(), parse_where(args.where))
+        study = Path(args.assumptions).expanduser().resolve() if args.assumptions else None
+        report = run(sweep_dir, out, args.baseline, Progress(), parse_where(args.where), study)
     except CompareError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

@@ -402,6 +402,8 @@ def test_report_html_is_self_contained_and_tells_the_numbers(cli_out):
     assert order == sorted(order)
     found = page[order[0]:order[1]]
     assert "plus100:" in found and "Caveats" in found
+    # no saved effects study of the toy scenario: the caveat says what is not known
+    assert "No sensitivity study of these effects is saved" in found
 
 
 @pytest.mark.slow

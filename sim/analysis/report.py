@@ -491,6 +491,10 @@ class ReportInputs:
         Warnings beyond ``comparison.notes`` (maps, time series).
     outputs : dict of str to str
         Output file name -> what it holds.
+    assumptions : list of str
+        Caveat lines on the assumptions the headline effects rest on
+        (:func:`sim.analysis.assumptions.effect_caveats`): a heading line, then one per
+        package; empty to leave them out.
     """
 
     sweep: Sweep
@@ -502,6 +506,7 @@ class ReportInputs:
     generated: str
     notes: list[str] = field(default_factory=list)
     outputs: dict[str, str] = field(default_factory=dict)
+    assumptions: list[str] = field(default_factory=list)
 
     @property
     def all_notes(self) -> list[str]:
@@ -649,8 +654,8 @@ def cost_rows(comparison: Comparison) -> list[tuple[str, str, dict[str, tuple[st
 
 CAVEATS = [
     "Intervals cover the model's own randomness only. Most parameters are assumptions "
-    "(marked so in configs/); a sensitivity study (python -m experiments.sensitivity "
-    "study=<name>) shows which of them each outcome and each effect rests on.",
+    "(marked so in configs/), so an effect is only as firm as the assumptions it rests on "
+    "(below, from the saved sensitivity study when there is one).",
     "Effects are the model's, on the simulated period: a package that works through slow "
     "channels (courts, communities) may show more over a longer run.",
 ]
@@ -666,28 +671,35 @@ def _finding_tier(metric: str) -> int:
     return 2
 
 
+def clear_effects(cmp: Comparison, policy: str) -> list[tuple[str, str, str]]:
+    """A package's clear effects on the headline outcomes (CI excluding 0), in the order a
+    planner reads them: deliveries first, then revenues, then the rest, each by largest
+    relative change. Each is (metric, label, text of the change with its interval)."""
+    clear = []
+    for m in cmp.key:
+        r = cmp.row(policy, m)
+        if _isnan(r["diff"]) or not bool(r["ci_excludes_zero"]):
+            continue
+        rel = r["rel_change_pct"]
+        size = abs(rel) if not _isnan(rel) else 0.0
+        if _isnan(rel):
+            main, detail, _ = _effect_text(r)
+            text = f"{r['label']} {main} ({detail})"
+        else:
+            text = (f"{r['label']} {fmt_pct(rel)} ({fmt_pct(r['rel_ci_low_pct'])} to "
+                    f"{fmt_pct(r['rel_ci_high_pct'])})")
+        clear.append((_finding_tier(m), -size, m, str(r["label"]), text))
+    clear.sort(key=lambda x: x[:2])
+    return [c[2:] for c in clear]
+
+
 def key_findings(cmp: Comparison, top: int = 3) -> list[str]:
-    """One line per package: its clear effects on the headline outcomes (CI excluding 0;
-    deliveries first, then revenues, then the rest, each by largest relative change; at
-    most ``top``) and its yearly cost."""
+    """One line per package: its clear effects on the headline outcomes (at most ``top``,
+    :func:`clear_effects`) and its yearly cost."""
     costs = cmp.costs.set_index(POLICY)
     lines = []
     for p in cmp.others:
-        clear = []
-        for m in cmp.key:
-            r = cmp.row(p, m)
-            if _isnan(r["diff"]) or not bool(r["ci_excludes_zero"]):
-                continue
-            rel = r["rel_change_pct"]
-            size = abs(rel) if not _isnan(rel) else 0.0
-            if _isnan(rel):
-                main, detail, _ = _effect_text(r)
-                text = f"{r['label']} {main} ({detail})"
-            else:
-                text = (f"{r['label']} {fmt_pct(rel)} ({fmt_pct(r['rel_ci_low_pct'])} to "
-                        f"{fmt_pct(r['rel_ci_high_pct'])})")
-            clear.append((_finding_tier(m), -size, text))
-        clear.sort(key=lambda x: x[:2])
+        clear = clear_effects(cmp, p)
         cost = costs.loc[p, "cost_usd_per_year"] if p in costs.index else float("nan")
         cost_text = "" if _isnan(cost) else f"; costs USD {fmt_num(cost)}/year"
         if clear:
@@ -699,6 +711,11 @@ def key_findings(cmp: Comparison, top: int = 3) -> list[str]:
             body = "no clear effect on the headline outcomes"
         lines.append(f"{p}: {body}{cost_text}.")
     return lines
+
+
+def headline_effects(cmp: Comparison, top: int = 3) -> dict[str, list[tuple[str, str]]]:
+    """Per package, the (metric, label) of the clear effects :func:`key_findings` names."""
+    return {p: [(m, label) for m, label, _ in clear_effects(cmp, p)[:top]] for p in cmp.others}
 
 
 HOW_TO_READ = [
@@ -829,6 +846,12 @@ def report_html(inp: ReportInputs) -> str:
     parts.append("<ul class='findings'>" + "".join(f"<li>{_e(t)}</li>"
                                                    for t in key_findings(cmp)) + "</ul>")
     parts.append("<p><b>Caveats.</b> " + " ".join(_e(t) for t in CAVEATS) + "</p>")
+    if inp.assumptions:
+        head, *rest = inp.assumptions
+        parts.append(f"<p class='assumptions'>{_e(head)}</p>")
+        if rest:
+            parts.append("<ul class='assumptions'>" + "".join(f"<li>{_e(t)}</li>"
+                                                              for t in rest) + "</ul>")
     parts.append("<h2>Headline results</h2>")
     parts.append(
         f"<p>Change vs the baseline: mean of the paired differences over the seeds both have, "
@@ -942,6 +965,9 @@ def report_markdown(inp: ReportInputs, out_dir: Path) -> str:
         out += ["## Read first", ""] + [f"- {n}" for n in inp.all_notes] + [""]
     out += ["## What this comparison found", ""] + [f"- {t}" for t in key_findings(cmp)]
     out += ["", "**Caveats.** " + " ".join(CAVEATS), ""]
+    if inp.assumptions:
+        head, *rest = inp.assumptions
+        out += [head, ""] + [f"- {t}" for t in rest] + ([""] if rest else [])
     out += ["## Headline results", "",
             f"Change vs the baseline: paired mean difference over shared seeds, 95% CI, "
             f"relative change. **Bold**: the interval excludes 0. Costs are for the "

@@ -278,26 +278,54 @@ def noise_level(s: StudyConfig, noise: pd.DataFrame) -> dict[str, float]:
     return out
 
 
-def findings(s: StudyConfig, idx: pd.DataFrame, noise: dict[str, float] | None = None
-             ) -> pd.DataFrame:
+def null_parameters(s: StudyConfig) -> dict[str, list[str]]:
+    """Per effect output (``effect.<name>``), the study's parameters that enter neither of
+    its two arms (a package's own parameter in another package's effect, e.g. a
+    livelihoods parameter in the security package's effect). Their elementary effects or
+    indices are the model's randomness alone, measured across the whole sample: a null
+    ("dummy") parameter's interval is the floor another parameter must clear."""
+    if s.model != "trafficking" or not s.effects:
+        return {}
+    from sim.analysis.study import base_configs, field_meta
+
+    configs = base_configs(s)
+    out = {}
+    for name, effect in s.effects.items():
+        out[f"effect.{name}"] = [p for p in s.parameters
+                                 if field_meta(configs[BASE_ARM], p) is None
+                                 and field_meta(configs[effect.package], p) is None]
+    return out
+
+
+def findings(s: StudyConfig, idx: pd.DataFrame, noise: dict[str, float] | None = None,
+             null: dict[str, list[str]] | None = None) -> pd.DataFrame:
     """Per output and parameter: the main index, its interval, and a verdict:
     ``matters`` (the interval lies above the threshold and above the noise level),
     ``negligible`` (below the negligible threshold), ``noise`` (not above what noise alone
-    gives), or ``unclear``."""
+    gives), ``unclear``, or ``null`` (a parameter that enters neither arm of an effect,
+    :func:`null_parameters`). The noise level of an output is the larger of ``noise``
+    (from the base point's seeds) and the upper end of the largest interval of its null
+    parameters' main index: a parameter that matters is told apart from every null one."""
     main = idx[idx["index"] == MAIN_INDEX[s.method]].copy()
     if main.empty:
         return main.assign(verdict=[])
-    floor = main["output"].map(noise or {}).fillna(0.0)
+    null = null or {}
+    is_null = np.array([p in null.get(o, ()) for o, p in zip(main["output"], main["parameter"],
+                                                               strict=True)], bool)
+    dummy = main[is_null].groupby("output")["ci_high"].max()
+    floor = np.maximum(main["output"].map(noise or {}).fillna(0.0),
+                       main["output"].map(dummy).fillna(0.0))
     if s.method == "morris":
         top = main.groupby("output")["value"].transform("max").replace(0, np.nan)
         lo, hi = main["ci_low"] / top, main["ci_high"] / top
-        above_noise = main["ci_low"] > floor
     else:
         lo, hi = main["ci_low"], main["ci_high"]
-        above_noise = main["ci_low"] > floor
+    above_noise = main["ci_low"] > floor
     main["verdict"] = np.where(
-        (lo > MATTERS) & above_noise, "matters",
-        np.where(hi < NEGLIGIBLE, "negligible", np.where(~above_noise, "noise", "unclear")))
+        is_null, "null", np.where(
+            (lo > MATTERS) & above_noise, "matters",
+            np.where(hi < NEGLIGIBLE, "negligible",
+                     np.where(~above_noise, "noise", "unclear"))))
     return main.sort_values(["output", "value"], ascending=[True, False])
 
 
@@ -454,6 +482,12 @@ NOISE_TEXT = ("Every sample row runs with its own seed, so every run carries the
               "per row lower it).")
 
 
+NULL_TEXT = ("In an effect, a parameter that enters neither arm (the parameter of a lever "
+             "that only another package uses) is marked 'null': its index is the model's "
+             "randomness alone, measured across the whole sample, and the noise level of "
+             "that effect is at least the upper end of its null parameters' intervals.")
+
+
 def analyse(folder: str | Path, command: str = "") -> Path:
     """Write every table, figure and the report into the study folder; returns report.html."""
     data = load(folder)
@@ -465,7 +499,7 @@ def analyse(folder: str | Path, command: str = "") -> Path:
     write_text(out / "convergence.csv", conv.to_csv(index=False))
     noise = noise_floor(data, y)
     write_text(out / "noise.csv", noise.to_csv(index=False))
-    find = findings(s, idx, noise_level(s, noise))
+    find = findings(s, idx, noise_level(s, noise), null_parameters(s))
     caution = cautions(s, idx, noise)
     figures = []
     for path, title in ((plot_indices(s, idx, out / "indices.png"), "Indices"),
@@ -553,7 +587,7 @@ def _markdown(s, find, caution, noise, notes, status, figures, command) -> str:
               f"interval is above {MATTERS:g}"
               + (" of the largest mu*" if s.method == "morris" else "")
               + f" and above the noise level (below); it is *negligible* when the upper end "
-              f"is below {NEGLIGIBLE:g}.", "",
+              f"is below {NEGLIGIBLE:g}. {NULL_TEXT}", "",
               "## Noise floor", "",
               NOISE_TEXT, "",
               md_table(_noise_header(s), _noise_rows(s, noise)), "",
@@ -583,7 +617,7 @@ def _html(s, find, caution, noise, notes, status, figures, command) -> str:
              f"<b>matters</b> when the lower end of its {MAIN_INDEX[s.method]} interval is "
              f"above {MATTERS:g}" + (" of the largest mu*" if s.method == "morris" else "")
              + " and above the noise level (below); it is <b>negligible</b> when the upper end "
-             f"is below {NEGLIGIBLE:g}.</p>",
+             f"is below {NEGLIGIBLE:g}. {escape(NULL_TEXT)}</p>",
              "<h2>Noise floor</h2>",
              f"<p>{escape(NOISE_TEXT)}</p>",
              table(_noise_header(s), _noise_rows(s, noise), num_cols=range(1, 7))]
