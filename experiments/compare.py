@@ -5,7 +5,7 @@ baseline package on paired seeds, and writes tables, figures and a self-containe
 ``report.html`` to ``SWEEP_DIR/comparison`` (or ``--out``). Its caveats name the
 assumptions each headline effect rests on, read from the scenario's saved sensitivity study
 of the packages' effects (``docs/sensitivity/<scenario>_effects``, or ``--assumptions``),
-when that study was made by the current model. Never reruns the model. Bad input
+when that study's saved runs have today's configuration. Never reruns the model. Bad input
 (missing folder, no finished runs, no baseline runs) prints one line and exits with status 2.
 """
 

@@ -6,8 +6,11 @@ effect, the uncertain parameters by the study's main index (:mod:`sim.analysis.s
 wrote ``indices.csv`` and ``noise.csv``). The comparison report names, for each clear
 headline effect, the parameters whose index clears both the "matters" threshold and the
 noise floor. Nothing is run: the study is read as saved, and it is used only if it was made
-on the same scenario, horizon and base package, by the model as it is now (the digest of
-every saved run is checked against the digest the current code gives the same run).
+on the same scenario, horizon and base package, with the configuration as it is now (the
+digest of every saved run is checked against the digest of the same run's config today). A
+digest covers the config, not the code: ``tests/test_assumptions.py`` reruns two of the
+shipped study's runs and finds their saved outputs exactly, so a change of behaviour in the
+code fails the tests until the study is rerun.
 """
 
 from __future__ import annotations
@@ -44,7 +47,7 @@ class EffectReading:
         The study folder.
     usable : bool
         True if the study applies to the comparison (same scenario, days, base package, and
-        every saved run made by the current model).
+        every saved run made with today's configuration).
     why_not : str
         When not usable: why, in one sentence.
     method, samples, n_parameters : str, int, int
@@ -79,7 +82,7 @@ class EffectReading:
 
 
 def stale_runs(folder: Path) -> tuple[int, int]:
-    """(saved runs, saved runs whose digest differs from the current model's for the same
+    """(saved runs, saved runs whose digest differs from today's config's for the same
     run) of a trafficking study folder."""
     from sim.analysis.executor import digester
     from sim.analysis.sensitivity import load
@@ -131,7 +134,7 @@ def read_effect_study(folder: Path, scenario: str, steps: int | None, baseline: 
         total, stale = stale_runs(folder)
         if total == 0 or stale:
             reading.why_not = (f"{stale} of {total} saved runs of study {s.name} were made by "
-                               f"another version of the model" if total else
+                               f"another configuration of the model" if total else
                                f"study {s.name} has no saved runs")
     if reading.why_not:
         return reading
