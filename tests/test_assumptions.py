@@ -17,7 +17,7 @@ from sim.analysis.assumptions import (
     stale_runs,
 )
 from sim.analysis.executor import digester
-from sim.analysis.sensitivity import analyse, findings, null_parameters
+from sim.analysis.sensitivity import analyse, cautions, findings, null_parameters
 from sim.analysis.study import BASE_ARM, RESULTS_FILE, load_study, prepare
 from tests.paths import ROOT
 
@@ -38,13 +38,16 @@ STUDY = {
 def fake_outputs(arm: str, overrides: dict, rng: np.random.Generator) -> dict:
     """Fuel falls under a package in proportion to post detection, and under
     security_livelihoods also to the income gain (which only that arm has); arrests change
-    by noise only."""
+    by noise only, a noise that grows away from the base point."""
     fuel = 1e6 + 1e3 * rng.normal()
     if arm != BASE_ARM:
         fuel -= 4e6 * overrides.get("model.post_detection_prob", 0.1)
     if arm == "security_livelihoods":
         fuel -= 1e6 * overrides.get("policy.policies.livelihoods.params.income_gain", 0.3)
-    return {"delivered_fuel": fuel, "arrests": 100.0 + 5.0 * rng.normal()}
+    # the arrests' noise grows away from the base point (post detection 0.1): eleven times
+    # as large at the sample's edge, which the base point's seeds do not see
+    spread = 1.0 + 100.0 * abs(overrides.get("model.post_detection_prob", 0.1) - 0.1)
+    return {"delivered_fuel": fuel, "arrests": 100.0 + 5.0 * spread * rng.normal()}
 
 
 @pytest.fixture(scope="module")
@@ -106,6 +109,12 @@ def test_a_parameter_that_enters_neither_arm_is_null_and_sets_the_noise_floor(st
     assert "matters" not in set(verdict["effect.security_arrests"])
     report = (study_dir / "report.md").read_text()
     assert "marked 'null'" in report
+    # the null parameter shows the arrests' noise the base point misses; fuel's it does not
+    caution = cautions(load_study(STUDY), pd.read_csv(study_dir / "indices.csv"),
+                       pd.read_csv(study_dir / "noise.csv"), null_parameters(load_study(STUDY)))
+    assert "enter neither arm reach" in caution["effect.security_arrests"]
+    assert "enter neither arm" not in caution["effect.security_fuel"]
+    assert "enter neither arm reach" in report
 
 
 def test_a_study_of_another_horizon_or_base_package_is_not_used(study_dir):

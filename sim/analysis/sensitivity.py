@@ -335,13 +335,29 @@ across the sample is mostly the model's own randomness at this design; main-inde
 wider than WIDE_INTERVAL (median over parameters) mean N is too small to rank parameters."""
 
 
-def cautions(s: StudyConfig, idx: pd.DataFrame, noise: pd.DataFrame) -> dict[str, str]:
+NULL_RATIO = 1.5
+"""Caution: an effect whose largest null-parameter index is NULL_RATIO times the noise
+level measured at the base point is noisier across the sample than there."""
+
+
+def cautions(s: StudyConfig, idx: pd.DataFrame, noise: pd.DataFrame,
+             null: dict[str, list[str]] | None = None) -> dict[str, str]:
     """Per output, what limits the reading of its indices (empty when nothing does)."""
     main = idx[idx["index"] == MAIN_INDEX[s.method]]
     share = dict(zip(noise["output"], noise["noise_share"], strict=True))
+    level = noise_level(s, noise)
     out = {}
     for output, d in main.groupby("output", sort=False):
         notes = []
+        names = (null or {}).get(output, [])
+        reach = float(d.loc[d["parameter"].isin(names), "value"].max()) if names else np.nan
+        base = level.get(output, 0.0)
+        if not math.isnan(reach) and base > 0 and reach > NULL_RATIO * base:
+            notes.append(f"the parameters that enter neither arm reach {_fmt(reach)} "
+                         f"({MAIN_INDEX[s.method]}), "
+                         f"{reach / base:.1f} times what the base point's seed noise gives: "
+                         "across the sample the noise is larger, and more replications per "
+                         "row are needed to rank the parameters")
         ns = share.get(output, np.nan)
         if not math.isnan(ns) and ns >= NOISY_SHARE:
             notes.append(f"seed noise is {100 * min(ns, 1):.0f} % of the variance: more "
@@ -499,8 +515,9 @@ def analyse(folder: str | Path, command: str = "") -> Path:
     write_text(out / "convergence.csv", conv.to_csv(index=False))
     noise = noise_floor(data, y)
     write_text(out / "noise.csv", noise.to_csv(index=False))
-    find = findings(s, idx, noise_level(s, noise), null_parameters(s))
-    caution = cautions(s, idx, noise)
+    null = null_parameters(s)
+    find = findings(s, idx, noise_level(s, noise), null)
+    caution = cautions(s, idx, noise, null)
     figures = []
     for path, title in ((plot_indices(s, idx, out / "indices.png"), "Indices"),
                         (plot_convergence(s, conv, out / "convergence.png"), "Convergence")):
