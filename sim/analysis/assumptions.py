@@ -84,18 +84,20 @@ class EffectReading:
 def stale_runs(folder: Path) -> tuple[int, int]:
     """(saved runs, saved runs whose digest differs from today's config's for the same
     run) of a trafficking study folder."""
-    from sim.analysis.executor import digester
     from sim.analysis.sensitivity import load
-    from sim.analysis.study import BASE_ARM, base_configs, read_results, sample, tasks
+    from sim.analysis.study import base_configs
 
     data = load(folder)
-    configs = base_configs(data.study)
-    by_arm = {arm: digester(config) for arm, config in configs.items()}
-    expected = {t.key: by_arm[t.overrides.get("policy", BASE_ARM)](t.overrides)
-                for t in tasks(data.study, sample(data.study), configs)}
-    saved = read_results(Path(folder))
-    stale = sum(1 for key, rec in saved.items() if rec.get("digest") != expected.get(key))
-    return len(saved), stale
+    return _stale(data, base_configs(data.study))
+
+
+def _stale(data, configs: dict) -> tuple[int, int]:
+    """:func:`stale_runs` of a loaded study (``StudyData``) with its arms' configs."""
+    from sim.analysis.study import sample, task_digests, tasks
+
+    expected = task_digests(data.study, tasks(data.study, sample(data.study), configs), configs)
+    stale = sum(1 for key, rec in data.results.items() if rec.get("digest") != expected.get(key))
+    return len(data.results), stale
 
 
 def read_effect_study(folder: Path, scenario: str, steps: int | None, baseline: str,
@@ -109,6 +111,7 @@ def read_effect_study(folder: Path, scenario: str, steps: int | None, baseline: 
         noise_level,
         null_parameters,
     )
+    from sim.analysis.study import base_configs
 
     folder = Path(folder)
     try:
@@ -131,7 +134,8 @@ def read_effect_study(folder: Path, scenario: str, steps: int | None, baseline: 
     elif not (folder / "indices.csv").is_file() or not (folder / "noise.csv").is_file():
         reading.why_not = f"study {s.name} has no indices yet (run its analysis)"
     else:
-        total, stale = stale_runs(folder)
+        configs = base_configs(s)
+        total, stale = _stale(data, configs)
         if total == 0 or stale:
             reading.why_not = (f"{stale} of {total} saved runs of study {s.name} were made by "
                                f"another configuration of the model" if total else
@@ -140,7 +144,7 @@ def read_effect_study(folder: Path, scenario: str, steps: int | None, baseline: 
         return reading
     idx = pd.read_csv(folder / "indices.csv")
     noise = pd.read_csv(folder / "noise.csv")
-    find = findings(s, idx, noise_level(s, noise), null_parameters(s))
+    find = findings(s, idx, noise_level(s, noise), null_parameters(s, configs))
     main = find[find["index"] == MAIN_INDEX[s.method]]
     for name, effect in s.effects.items():
         rows = main[main["output"] == f"effect.{name}"]

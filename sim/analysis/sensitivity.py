@@ -278,17 +278,18 @@ def noise_level(s: StudyConfig, noise: pd.DataFrame) -> dict[str, float]:
     return out
 
 
-def null_parameters(s: StudyConfig) -> dict[str, list[str]]:
+def null_parameters(s: StudyConfig, configs: dict | None = None) -> dict[str, list[str]]:
     """Per effect output (``effect.<name>``), the study's parameters that enter neither of
     its two arms (a package's own parameter in another package's effect, e.g. a
     livelihoods parameter in the security package's effect). Their elementary effects or
     indices are the model's randomness alone, measured across the whole sample: a null
-    ("dummy") parameter's interval is the floor another parameter must clear."""
+    ("dummy") parameter's interval is the floor another parameter must clear. ``configs``:
+    the arms' configs if already built (:func:`~sim.analysis.study.base_configs`)."""
     if s.model != "trafficking" or not s.effects:
         return {}
     from sim.analysis.study import base_configs, field_meta
 
-    configs = base_configs(s)
+    configs = configs or base_configs(s)
     out = {}
     for name, effect in s.effects.items():
         out[f"effect.{name}"] = [p for p in s.parameters

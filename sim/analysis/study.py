@@ -403,15 +403,10 @@ def run_study(study: StudyConfig, folder: Path, progress: bool = True
     _, todo, configs = prepare(study, folder)
     done = read_results(folder)
     if study.model == "ishigami":
-        fn, base = ishigami, {"a": study.overrides.get("a", 7.0),
-                              "b": study.overrides.get("b", 0.1)}
-        digest = digester(base)
-        digests = {t.key: digest(t.overrides) for t in todo}
+        fn, base = ishigami, _ishigami_base(study)
     else:
         fn, base = evaluate_arm, configs
-        by_arm = {arm: digester(config) for arm, config in configs.items()}
-        digests = {t.key: by_arm[t.overrides.get("policy", BASE_ARM)](t.overrides)
-                   for t in todo}
+    digests = task_digests(study, todo, configs)
     # a saved run of another model or scenario (another digest) is run again
     missing = [t for t in todo if done.get(t.key, {}).get("digest") != digests[t.key]]
     stale = sum(t.key in done for t in missing)
@@ -435,6 +430,22 @@ def run_study(study: StudyConfig, folder: Path, progress: bool = True
         bar.update(1)
     bar.close()
     return len(todo) - len(missing), finished, failed
+
+
+def _ishigami_base(study: StudyConfig) -> dict:
+    return {"a": study.overrides.get("a", 7.0), "b": study.overrides.get("b", 0.1)}
+
+
+def task_digests(study: StudyConfig, todo: list[Task], configs: dict | None
+                 ) -> dict[str, str]:
+    """The :func:`~sim.analysis.executor.run_digest` of every task (key -> digest): each
+    arm's base config (``configs``, from :func:`base_configs`) with the task's overrides, or
+    the Ishigami constants."""
+    if study.model == "ishigami":
+        digest = digester(_ishigami_base(study))
+        return {t.key: digest(t.overrides) for t in todo}
+    by_arm = {arm: digester(config) for arm, config in configs.items()}
+    return {t.key: by_arm[t.overrides.get("policy", BASE_ARM)](t.overrides) for t in todo}
 
 
 def _outcomes(executor, base, tasks_: list[Task]) -> Iterator[Outcome]:
