@@ -3,6 +3,7 @@ seed. Figures: python -m experiments.stylized_facts (docs/stylized_facts/)."""
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from sim.analysis.compare import t_interval
@@ -10,6 +11,8 @@ from sim.analysis.executor import ProcessExecutor
 from sim.analysis.stylized import (
     FACTS,
     fact_task,
+    fork_task,
+    forks,
     leader_task,
     paired,
     run_fact,
@@ -25,7 +28,24 @@ pytestmark = pytest.mark.slow  # West Africa runs of half a year to a year
 
 
 def _run(name):
-    return run_fact(name, executor=ProcessExecutor(2, fn=fact_task))
+    return run_fact(name, workers=2)
+
+
+def test_arms_that_share_their_first_days_are_run_once_and_forked_value_for_value():
+    """The displacement and footprint facts run their shared warm-up once and copy the
+    model for the treatment (fork_task); each arm is then the run fact_task makes of it."""
+    assert forks(FACTS["displacement"]) and forks(FACTS["interdiction_spreads"])
+    assert not forks(FACTS["unpredictable_patrols"]) and not forks(FACTS["incapacitation"])
+    from sim.config import make_config
+
+    base = make_config("west_africa", steps=40)
+    changes = [dict(c, start=21) for c in FACTS["displacement"].treatment_changes]
+    both = fork_task(base, {"seed": 5, "changes": changes, "since": 21})
+    for arm, arm_changes in (("reference", []), ("treatment", changes)):
+        alone = fact_task(base, {"seed": 5, "changes": arm_changes, "since": 21})
+        forked = {k.split("|", 1)[1]: v for k, v in both.items() if k.startswith(arm + "|")}
+        pd.testing.assert_series_equal(pd.Series(forked), pd.Series(alone), check_exact=True)
+    assert both["treatment|corridor_flow_fuel"] != both["reference|corridor_flow_fuel"]
 
 
 @pytest.fixture(scope="module")

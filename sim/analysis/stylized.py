@@ -9,7 +9,7 @@ model. ``python -m experiments.stylized_facts`` writes ``docs/stylized_facts/``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -226,7 +226,7 @@ def fact_task(config: ModelConfig, overrides: dict) -> dict:
     """Executor task: one run of one arm (``overrides["changes"]``: its timed changes;
     ``overrides["since"]``: the day outcomes are counted from, default 1); returns
     :func:`_outcomes` of it."""
-    from sim.simulate import build, collect
+    from sim.simulate import build
 
     over = dict(overrides)
     changes = over.pop("changes", ())
@@ -236,33 +236,90 @@ def fact_task(config: ModelConfig, overrides: dict) -> dict:
     if since > 1:
         model.run(since - 1)
         before = model.mechanisms["couriers"].flow.copy()
+    return _finish(model, since, before)
+
+
+def fork_task(config: ModelConfig, overrides: dict) -> dict:
+    """Executor task: both arms of a fact whose arms are the same run up to the day before
+    ``overrides["since"]`` (the same overrides; the treatment's timed changes start then).
+    The shared days are run once; the model is then copied (pickled) and the treatment's
+    changes added to the copy, so each arm is the run :func:`fact_task` makes of it, value
+    for value. Returns :func:`_outcomes` of each arm, keyed ``"reference|<quantity>"`` and
+    ``"treatment|<quantity>"``."""
+    import pickle
+
+    from sim.simulate import build
+
+    over = dict(overrides)
+    changes = over.pop("changes")
+    since = int(over.pop("since"))
+    model = build(replace(config, **over))
+    model.run(since - 1)
+    before = model.mechanisms["couriers"].flow.copy()
+    twin = pickle.loads(pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL))
+    for change in changes:
+        twin.add_change(change)
+    out = {}
+    for arm, m in (("reference", model), ("treatment", twin)):
+        out.update({f"{arm}|{k}": v for k, v in _finish(m, since, before).items()})
+    return out
+
+
+def _finish(model, since: int, before: np.ndarray | None) -> dict:
+    """Run ``model`` to its end; :func:`_outcomes` of the run, its flows counted from day
+    ``since`` (``before``: the flow up to the day before)."""
+    from sim.simulate import collect
+
     model.run()
     result = collect(model)
     flow = None if before is None else result.flow - before.reshape(result.flow.shape)
     return _outcomes(result, flow, since, model.world.organisations.source)
 
 
-def run_fact(name: str, seeds: Sequence[int] | None = None, executor=None,
-             fn: Callable | None = None) -> pd.DataFrame:
+def forks(fact: Fact) -> bool:
+    """Whether the two arms of ``fact`` are the same run up to its :attr:`Fact.start`: the
+    same overrides, and timed changes that start after day 1 (the shared days are then run
+    once, :func:`fork_task`)."""
+    return fact.reference == fact.treatment and fact.start > 1
+
+
+def run_fact(name: str, seeds: Sequence[int] | None = None, workers: int = 2) -> pd.DataFrame:
     """Run both arms of fact ``name`` for each seed (default: the fact's, 1..``seeds``);
-    one row per run (``arm``, ``seed`` and the quantities of :func:`_outcomes`)."""
+    one row per run (``arm``, ``seed`` and the quantities of :func:`_outcomes`).
+
+    A fact whose arms share their first days (:func:`forks`) runs one task per seed
+    (:func:`fork_task`), any other one task per arm and seed (:func:`fact_task`), on a
+    pool of ``workers`` processes."""
     from sim.analysis.executor import ProcessExecutor, Task
 
     fact = FACTS[name]
     seeds = range(fact.first_seed, fact.first_seed + fact.seeds) if seeds is None else seeds
     base = make_config("west_africa", steps=fact.steps)
-    arms = ((fact.reference, ()), (fact.treatment, fact.treatment_changes))
-    tasks = [Task(f"{arm}:{seed}", {"seed": int(seed), **over, "changes": list(changes),
-                                    "since": fact.start})
-             for seed in seeds
-             for arm, (over, changes) in zip(fact.arms, arms, strict=True)]
-    executor = executor or ProcessExecutor(min(len(tasks), 2), fn=fn or fact_task)
+    if forks(fact):
+        tasks = [Task(f"both:{seed}", {"seed": int(seed), **fact.reference,
+                                       "changes": list(fact.treatment_changes),
+                                       "since": fact.start}) for seed in seeds]
+        fn = fork_task
+    else:
+        arms = ((fact.reference, ()), (fact.treatment, fact.treatment_changes))
+        tasks = [Task(f"{arm}:{seed}", {"seed": int(seed), **over, "changes": list(changes),
+                                        "since": fact.start})
+                 for seed in seeds
+                 for arm, (over, changes) in zip(fact.arms, arms, strict=True)]
+        fn = fact_task
+    executor = ProcessExecutor(min(len(tasks), workers), fn=fn)
     rows = []
     for out in executor.run(base, tasks):
         if not out.ok:
             raise RuntimeError(f"run {out.task.key} of fact {name} failed: {out.error}")
         arm, seed = out.task.key.rsplit(":", 1)
-        rows.append({"arm": arm, "seed": int(seed), **out.result})
+        if arm != "both":
+            rows.append({"arm": arm, "seed": int(seed), **out.result})
+            continue
+        for label, part in zip(fact.arms, ("reference", "treatment"), strict=True):
+            rows.append({"arm": label, "seed": int(seed),
+                         **{k.split("|", 1)[1]: v for k, v in out.result.items()
+                            if k.startswith(part + "|")}})
     return pd.DataFrame(rows).sort_values(["arm", "seed"]).reset_index(drop=True)
 
 
