@@ -137,10 +137,12 @@ class ArmedGroups(Mechanism):
         self._set_presence()
 
     def record(self, day, row: dict) -> None:
-        w = self.world
-        row["armed_group_revenue_usd"] = float(self.revenue_today.sum())
+        # exactly rounded sums (math.fsum): numpy's float sums take another order on CPUs
+        # with other vector units, and the recorded totals must be the same on every machine
+        w, revenue = self.world, self.revenue_today
+        row["armed_group_revenue_usd"] = math.fsum(revenue.ravel())
         for g, name in enumerate(w.armed.names):
-            row[f"armed_group_revenue_usd.{name}"] = float(self.revenue_today[g].sum())
+            row[f"armed_group_revenue_usd.{name}"] = math.fsum(revenue[g])
             row[f"armed_strength.{name}"] = float(self.strength[g])
         for k, name in enumerate(w.commodity_names):
-            row[f"armed_revenue_{name}"] = float(self.revenue_today[:, k].sum())
+            row[f"armed_revenue_{name}"] = math.fsum(revenue[:, k])
