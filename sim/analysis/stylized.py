@@ -244,8 +244,8 @@ def fork_task(config: ModelConfig, overrides: dict) -> dict:
     ``overrides["since"]`` (the same overrides; the treatment's timed changes start then).
     The shared days are run once; the model is then copied (pickled) and the treatment's
     changes added to the copy, so each arm is the run :func:`fact_task` makes of it, value
-    for value. Returns :func:`_outcomes` of each arm, keyed ``"reference|<quantity>"`` and
-    ``"treatment|<quantity>"``."""
+    for value. Returns :func:`_outcomes` of each arm, under ``"reference"`` and
+    ``"treatment"``."""
     import pickle
 
     from sim.simulate import build
@@ -259,10 +259,8 @@ def fork_task(config: ModelConfig, overrides: dict) -> dict:
     twin = pickle.loads(pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL))
     for change in changes:
         twin.add_change(change)
-    out = {}
-    for arm, m in (("reference", model), ("treatment", twin)):
-        out.update({f"{arm}|{k}": v for k, v in _finish(m, since, before).items()})
-    return out
+    return {arm: _finish(m, since, before)
+            for arm, m in (("reference", model), ("treatment", twin))}
 
 
 def _finish(model, since: int, before: np.ndarray | None) -> dict:
@@ -317,9 +315,7 @@ def run_fact(name: str, seeds: Sequence[int] | None = None, workers: int = 2) ->
             rows.append({"arm": arm, "seed": int(seed), **out.result})
             continue
         for label, part in zip(fact.arms, ("reference", "treatment"), strict=True):
-            rows.append({"arm": label, "seed": int(seed),
-                         **{k.split("|", 1)[1]: v for k, v in out.result.items()
-                            if k.startswith(part + "|")}})
+            rows.append({"arm": label, "seed": int(seed), **out.result[part]})
     return pd.DataFrame(rows).sort_values(["arm", "seed"]).reset_index(drop=True)
 
 
