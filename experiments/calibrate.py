@@ -68,7 +68,7 @@ def main(cfg: DictConfig) -> None:
                                            if done.exists() else None)
             write_text(folder / "confirm.csv", confirmed.to_csv(index=False,
                                                                  float_format="%.6g"))
-            lines += confirm_summary(cal, confirmed)
+            lines += confirm_summary(cal, confirmed, shipped=table)
         png = (folder / "marginals.png").read_bytes()
     overrides = HydraConfig.get().overrides.task
     where = os.path.relpath(folder) if not os.path.relpath(folder).startswith("..") else folder

@@ -3,6 +3,8 @@ as documented, and the table says in or out of band."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -69,6 +71,38 @@ def test_the_fuel_response_stage_fits_only_what_moves_the_subsidy_month():
         assert runs[0][key] == runs[1][key], key
 
 
+def test_the_justice_stage_fits_the_justice_targets_the_first_stage_only_checks():
+    """The fourth stage (configs/calibration/justice.yaml) fits the charged and convicted
+    shares with Nigeria's court parameters; the first stage checks and reports them but
+    leaves them out of its implausibility (fitted_by), and no other stage fits them."""
+    first, fourth = (load_calibration(calibration_dict(n)) for n in ("targets", "justice"))
+    names = {"drug_arrests_charged", "drug_arrests_convicted"}
+    assert set(fourth.targets) == names
+    assert {n for n, t in first.targets.items() if t.fitted_by == "justice"} == names
+    for n in names:
+        assert replace(first.targets[n], fitted_by=None) == fourth.targets[n], n
+    assert set(fourth.parameters) == {"model.court_feedback",
+                                      "scenario.countries.NGA.court_cases_per_day"}
+    assert not set(fourth.parameters) & set(first.parameters)
+
+
+def test_a_target_fitted_by_another_stage_is_measured_but_rules_nothing_out(tmp_path):
+    from sim.analysis.calibration import run_wave, wave_summary
+
+    data = toy_calibration(
+        cocaine={**DELIVERED, "lo": 0.0, "hi": 1e9},
+        fuel={**DELIVERED, "column": "delivered_fuel", "lo": -1e10, "hi": -9e9,
+              "fitted_by": "central_asia"}) | {
+        "samples": 3, "seed": 7, "parameters": {
+            "model.patrol_detection_prob": {"lo": 0.01, "hi": 0.04}}}
+    cal = load_calibration(data)
+    defaults = check_targets(cal, ProcessExecutor(2, fn=measure_task))
+    wave = run_wave(cal, tmp_path, defaults, ProcessExecutor(2, fn=measure_task))
+    assert (wave["I.fuel"] > cal.cutoff).all()  # measured, and far outside its band
+    assert wave["plausible"].all()              # but it rules no row out here
+    assert "fuel (calibration central_asia)" in " ".join(wave_summary(cal, wave))
+
+
 @pytest.mark.parametrize("target, needle", [
     ({**DELIVERED, "lo": 5.0, "hi": 1.0}, "calibration.targets.x.hi = 1 is not allowed"),
     ({**DELIVERED, "column": None}, "calibration.targets.x.column is missing"),
@@ -78,6 +112,10 @@ def test_the_fuel_response_stage_fits_only_what_moves_the_subsidy_month():
      "calibration.targets.x.commodity = 'gold' is not allowed"),
     ({**DELIVERED, "measure": "charged_share", "countries": ["NGA"]},
      "calibration.targets.x.countries[0] = 'NGA' is not allowed"),
+    ({**DELIVERED, "fitted_by": "nonesuch"},
+     "calibration.targets.x.fitted_by = 'nonesuch' is not allowed: must be another calibration"),
+    ({**DELIVERED, "fitted_by": "central_asia", "held_out": True},
+     "calibration.targets.x.fitted_by = 'central_asia' is not allowed: the target is held out"),
 ])
 def test_a_bad_target_is_refused_naming_the_field(target, needle):
     with pytest.raises(ConfigError) as err:
@@ -91,11 +129,21 @@ def test_measures_read_the_run_as_documented():
     t = TargetSpec(**DELIVERED)
     assert measure(t, run) == pytest.approx(run.summary["delivered_cocaine"] / years)
     arrests = ev[(ev["event"] == "arrest") & (ev["country"] == "BBB")]
+    settled = ev[(ev["event"] == "settlement") & (ev["country"] == "BBB")]
     charges = ev[(ev["event"] == "charge") & (ev["country"] == "BBB")]
     share = TargetSpec(scenario="toy", measure="charged_share", countries=["BBB"], lo=0, hi=1,
                        source="test")
-    assert len(arrests) > 0
-    assert measure(share, run) == pytest.approx(len(charges) / len(arrests))
+    assert len(arrests) > 0 and len(settled) > 0
+    # the share is of the cases opened: an arrest settled on the spot opens none
+    assert measure(share, run) == pytest.approx(len(charges) / (len(arrests) - len(settled)))
+    drug = TargetSpec(scenario="toy", measure="charged_share", countries=["AAA"], lo=0, hi=1,
+                      source="test", kind="drug")
+    names = [c for c, com in run.config.scenario.commodities.items() if com.kind == "drug"]
+    mine = ev[ev["country"].eq("AAA") & ev["commodity"].isin(names)]
+    assert (mine["event"] == "arrest").sum() > 0
+    assert (mine["event"] == "settlement").sum() == 0  # drug arrests all open a case
+    assert measure(drug, run) == pytest.approx((mine["event"] == "charge").sum()
+                                               / (mine["event"] == "arrest").sum())
     seized = TargetSpec(scenario="toy", measure="seized_in", countries=["AAA", "BBB"],
                         commodity="fuel", lo=0, hi=1, source="test")
     mine = ev[(ev["event"] == "seizure") & ev["country"].isin(["AAA", "BBB"])
@@ -106,7 +154,8 @@ def test_measures_read_the_run_as_documented():
                       source="test", from_day=30)
     a30 = arrests[arrests["step"] >= 30]
     assert len(a30) > 0 and len(a30) < len(arrests)
-    assert measure(late, run) == pytest.approx((charges["step"] >= 30).sum() / len(a30))
+    assert measure(late, run) == pytest.approx(
+        (charges["step"] >= 30).sum() / (len(a30) - (settled["step"] >= 30).sum()))
     late_seized = TargetSpec(scenario="toy", measure="seized_in", countries=["AAA", "BBB"],
                              commodity="fuel", lo=0, hi=1, source="test", from_day=30)
     assert measure(late_seized, run) == pytest.approx(
@@ -297,6 +346,17 @@ def test_a_second_wave_samples_the_box_the_first_left(tmp_path):
                           {n: best[n] for n in cal2.parameters})
     assert again["simulated"].tolist() == confirmed.loc[confirmed["best"], "simulated"].tolist()
     assert confirm_summary(cal2, confirmed)[-1].startswith(
+        f"Calibrated point, shipped in configs/ (wave 2, row {int(best['row'])};")
+    # against the shipped defaults: a candidate replaces them only with more targets in band
+    same = confirmed.loc[confirmed["best"], TARGET_COLUMNS]
+    assert confirm_summary(cal2, confirmed, shipped=same)[-1].startswith(
+        f"Calibrated point, shipped in configs/ (wave 2, row {int(best['row'])};")
+    as_good = same.assign(simulated=same["simulated"] * 1.01)  # another point, as many in band
+    assert as_good["in_band"].any()
+    assert confirm_summary(cal2, confirmed, shipped=as_good)[-1].startswith(
+        "Calibrated point: the shipped defaults are kept.")
+    worse = as_good.assign(in_band=False)
+    assert confirm_summary(cal2, confirmed, shipped=worse)[-1].startswith(
         f"Calibrated point, shipped in configs/ (wave 2, row {int(best['row'])};")
 
 

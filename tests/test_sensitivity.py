@@ -207,3 +207,16 @@ def test_evaluate_wrapped_as_an_ema_workbench_model():
                         **{k: float(first[k]) for k in UNCERTAINTIES})
     assert again == {k: float(outcomes[k][0]) for k in OUTCOMES}  # seeds are experiment data
     assert experiments["seed"].nunique() == 4
+
+
+def test_a_new_study_in_a_used_folder_replaces_the_sample_left_there(tmp_path):
+    """A folder whose study file was removed (a changed study rerun in place) keeps no
+    samples.csv of the study before: the analysis reads the sample the runs were made of."""
+    from sim.analysis.study import prepare
+
+    (tmp_path / "samples.csv").write_text("row,old_parameter\n0,1.0\n")
+    study = load_study(study_file("ishigami", samples=8))
+    matrix, _, _ = prepare(study, tmp_path)
+    saved = pd.read_csv(tmp_path / "samples.csv")
+    assert list(saved.columns[1:1 + len(study.parameters)]) == list(study.parameters)
+    assert saved[list(study.parameters)].to_numpy() == pytest.approx(matrix)

@@ -60,6 +60,12 @@ class TargetSpec:
     scale: float = spec(-1e15, 1e15, default=1.0,
                         doc="factor from the model's unit to the band's (e.g. 0.001 kg -> t)")
     held_out: bool = spec(default=False, doc="a validation: reported, never fitted")
+    fitted_by: str | None = spec(default=None,
+                                 doc="the calibration (configs/calibration/<name>.yaml) that "
+                                     "fits it when it is not this one: checked and reported "
+                                     "here, left out of this one's implausibility and of its "
+                                     "choice of the calibrated point (its parameters are "
+                                     "not this one's)")
     from_day: int = spec(0, 36_500, default=0, unit="days",
                          doc="count events from this day on (charged_share, convicted_share, "
                              "seized_in): a warm-up, so a yearly ratio compares flows of a "
@@ -139,6 +145,17 @@ def load_calibration(data: dict) -> CalibrationConfig:
         if t.commodity is not None and t.commodity not in sc.commodities:
             raise ConfigError(f"{path}.commodity = {t.commodity!r} is not allowed: must be a "
                               f"commodity of scenario {sc.name!r}: {', '.join(sc.commodities)}")
+        if t.fitted_by is not None:
+            from sim.config import available
+
+            names = available("calibration")
+            if t.fitted_by not in names or t.fitted_by == cal.name:
+                raise ConfigError(f"{path}.fitted_by = {t.fitted_by!r} is not allowed: must "
+                                  f"be another calibration of configs/calibration/: "
+                                  f"{', '.join(n for n in names if n != cal.name)}")
+            if t.held_out:
+                raise ConfigError(f"{path}.fitted_by = {t.fitted_by!r} is not allowed: the "
+                                  f"target is held out (a validation is never fitted)")
     bases = [from_dict(ModelConfig, config_dict(scenario, steps=cal.steps))
              for scenario in dict.fromkeys(s for s, _ in _runs_needed(cal))]
     ranges = {f"calibration.parameters.{n}": (n, p.lo, p.hi) for n, p in cal.parameters.items()}
@@ -197,9 +214,10 @@ def measure(t: TargetSpec, result, shock_start: int | None = None) -> float:
     total over the ``window_days`` after the shock's start, to be paired with the baseline).
 
     - ``summary``: a summary column; ``per_year``: a summary column per year of the run;
-    - ``charged_share`` / ``convicted_share``: cases charged (convicted) / arrests of couriers
-      of commodities of ``kind`` in ``countries`` on days >= ``from_day``, from the event
-      log (a year's flows, as the published yearly counts: cohorts differ);
+    - ``charged_share`` / ``convicted_share``: cases charged (convicted) / cases opened
+      (arrests not settled on the spot) of couriers of commodities of ``kind`` (default:
+      every commodity) in ``countries`` on days >= ``from_day``, from the event log (a
+      year's flows, as the published yearly counts: cohorts differ);
     - ``seized_in``: quantity of ``commodity`` seized in ``countries`` per year from
       ``from_day`` on.
     """
@@ -214,10 +232,12 @@ def measure(t: TargetSpec, result, shock_start: int | None = None) -> float:
         names = [c for c, com in result.config.scenario.commodities.items()
                  if t.kind is None or com.kind == t.kind]
         mine = ev[ev["country"].isin(t.countries) & ev["commodity"].isin(names)]
-        arrests = int((mine["event"] == "arrest").sum())
+        # an arrest settled on the spot opens no case (a commodity without settlement_prob
+        # has none: every arrest of it opens one)
+        cases = int((mine["event"] == "arrest").sum() - (mine["event"] == "settlement").sum())
         count = int((mine["event"] == ("charge" if t.measure == "charged_share"
                                        else "conviction")).sum())
-        return count / arrests if arrests else float("nan")
+        return count / cases if cases > 0 else float("nan")
     if t.measure == "seized_in":
         mine = ev[(ev["event"] == "seizure") & ev["country"].isin(t.countries)
                   & (ev["commodity"] == t.commodity)]
@@ -450,7 +470,7 @@ def run_wave(cal: CalibrationConfig, folder, defaults: pd.DataFrame, executor=No
                 else float("nan")
             rec[name] = value
             rec[f"I.{name}"] = impl
-            if not t.held_out and np.isfinite(impl):
+            if not t.held_out and t.fitted_by is None and np.isfinite(impl):
                 worst = max(worst, impl)
         rec["max_I"] = worst if complete else float("nan")
         rec["plausible"] = bool(complete and worst <= cal.cutoff)
@@ -478,7 +498,8 @@ def confirm_candidates(cal: CalibrationConfig, waves: pd.DataFrame, executor=Non
     each (:func:`check_targets`). One row per candidate and target, with ``wave``, ``row``,
     the parameters and the target table's columns; ``best`` marks the calibrated point:
     the candidate with the most fitted targets in band, then the smallest sum over fitted
-    targets of the distance of its mean to the band, in half-bands."""
+    targets of the distance of its mean to the band, in half-bands (targets another
+    calibration fits, ``fitted_by``, do not count)."""
     last = waves[waves["wave"] == waves["wave"].max()]
     picks = last[last["plausible"]].nsmallest(cal.confirm, "max_I")
     frames = []
@@ -497,7 +518,8 @@ def confirm_candidates(cal: CalibrationConfig, waves: pd.DataFrame, executor=Non
     if not frames:
         return pd.DataFrame()
     out = pd.concat(frames, ignore_index=True)
-    fitted = out[~out["held_out"]].copy()
+    here = [n for n, t in cal.targets.items() if t.fitted_by is None]
+    fitted = out[~out["held_out"] & out["target"].isin(here)].copy()
     half = (fitted["hi"] - fitted["lo"]) / 2
     fitted["miss"] = (np.maximum(fitted["lo"] - fitted["simulated"], 0)
                       + np.maximum(fitted["simulated"] - fitted["hi"], 0)) / half
@@ -520,8 +542,16 @@ def _previous_run(previous: pd.DataFrame | None, wave: int, row: int,
     return old[TARGET_COLUMNS].reset_index(drop=True)
 
 
-def confirm_summary(cal: CalibrationConfig, confirmed: pd.DataFrame) -> list[str]:
-    """Plain lines: each candidate's fitted targets in band, and the calibrated point."""
+def confirm_summary(cal: CalibrationConfig, confirmed: pd.DataFrame,
+                    shipped: pd.DataFrame | None = None) -> list[str]:
+    """Plain lines: each candidate's fitted targets in band, and the calibrated point.
+
+    With ``shipped`` (:func:`check_targets` at the shipped defaults, which hold the later
+    stages' values as the candidates do, ``fixed``), the best candidate replaces the
+    shipped defaults only if more of this stage's fitted targets (not held out, not
+    ``fitted_by`` another stage) are in band there; otherwise the shipped defaults are kept
+    (a stage rerun after a change elsewhere does not move a point that still fits as well
+    for a candidate that fits no better)."""
     if confirmed.empty:
         return ["No candidate to confirm: the last wave ruled out every row."]
     lines = [f"Confirmation: the last wave's {confirmed['row'].nunique()} best rows not ruled "
@@ -532,6 +562,20 @@ def confirm_summary(cal: CalibrationConfig, confirmed: pd.DataFrame) -> list[str
                      f"targets in band (out: "
                      + (", ".join(fitted.loc[~fitted["in_band"], "target"]) or "none") + ")")
     best = confirmed[confirmed["best"]].iloc[0]
+    here = [n for n, t in cal.targets.items() if not t.held_out and t.fitted_by is None]
+    if shipped is not None:
+        mine = confirmed[confirmed["best"] & confirmed["target"].isin(here)]
+        theirs = shipped[shipped["target"].isin(here)]
+        got, keep = int(mine["in_band"].sum()), int(theirs["in_band"].sum())
+        same = np.array_equal(mine.set_index("target")["simulated"].reindex(here).to_numpy(),
+                              theirs.set_index("target")["simulated"].reindex(here).to_numpy())
+        if keep >= got and not same:  # (the same values: the candidate is what is shipped)
+            return lines + [
+                f"Calibrated point: the shipped defaults are kept. Of this stage's {len(here)} "
+                f"fitted targets ({', '.join(here)}) {keep} are in band at them and {got} at "
+                f"the best candidate (wave {int(best['wave'])}, row {int(best['row'])}: "
+                + ", ".join(f"{n} = {best[n]:.6g}" for n in cal.parameters)
+                + "); a candidate replaces them only with more in band."]
     lines.append(f"Calibrated point, shipped in configs/ (wave {int(best['wave'])}, row "
                  f"{int(best['row'])}; a value a later stage refits is shipped from that "
                  f"stage, and configs/ cites which): "
@@ -546,8 +590,13 @@ def wave_summary(cal: CalibrationConfig, waves: pd.DataFrame) -> list[str]:
     misses across all rows) and the calibrated point (:func:`best_row`)."""
     if "wave" not in waves:
         waves = waves.assign(wave=1)
-    fitted = [n for n, t in cal.targets.items() if not t.held_out]
+    fitted = [n for n, t in cal.targets.items() if not t.held_out and t.fitted_by is None]
     lines = []
+    later = {n: t.fitted_by for n, t in cal.targets.items() if t.fitted_by is not None}
+    if later:
+        lines.append("Checked but not fitted here (left out of the implausibility and of the "
+                     "choice of the calibrated point; their parameters are another stage's): "
+                     + ", ".join(f"{n} (calibration {c})" for n, c in later.items()))
     if cal.fixed:
         lines.append("Held in every run of the waves, the noise and the confirmation (fitted "
                      "by a later stage; these are the values this one ran with): "

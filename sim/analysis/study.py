@@ -372,7 +372,8 @@ def prepare(study: StudyConfig, folder: Path) -> tuple[np.ndarray, list[Task], d
     folder.mkdir(parents=True, exist_ok=True)
     saved = folder / STUDY_FILE
     data = to_dict(study)
-    if saved.is_file():
+    saved_before = saved.is_file()
+    if saved_before:
         old = yaml.safe_load(saved.read_text(encoding="utf-8"))
         if old != data:
             changed = sorted(k for k in set(old) | set(data) if old.get(k) != data.get(k))
@@ -383,7 +384,8 @@ def prepare(study: StudyConfig, folder: Path) -> tuple[np.ndarray, list[Task], d
     matrix = sample(study)
     configs = base_configs(study) if study.model == "trafficking" else None
     todo = tasks(study, matrix, configs)
-    if not (folder / SAMPLES_FILE).is_file():
+    # a new study file means a new sample: a samples.csv left by another study is replaced
+    if not saved_before or not (folder / SAMPLES_FILE).is_file():
         import pandas as pd
 
         frame = pd.DataFrame(matrix, columns=list(study.parameters))
