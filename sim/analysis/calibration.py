@@ -121,11 +121,17 @@ class CalibrationConfig:
                       doc="history-matching waves: each after the first samples the "
                           "bounding box of the rows the previous wave did not rule out")
 
+    @property
+    def fitted_here(self) -> list[str]:
+        """The targets this calibration fits: not held out, not ``fitted_by`` another."""
+        return [n for n, t in self.targets.items() if not t.held_out and t.fitted_by is None]
+
 
 def load_calibration(data: dict) -> CalibrationConfig:
     """A validated calibration; every target's scenario, shock, column, country and
     commodity checked against the shipped configs (ConfigError naming the field)."""
     cal = from_dict(CalibrationConfig, data, "calibration")
+    others = None  # the other calibration files, read once if a target names one
     for name, t in cal.targets.items():
         path = f"calibration.targets.{name}"
         try:
@@ -146,13 +152,14 @@ def load_calibration(data: dict) -> CalibrationConfig:
             raise ConfigError(f"{path}.commodity = {t.commodity!r} is not allowed: must be a "
                               f"commodity of scenario {sc.name!r}: {', '.join(sc.commodities)}")
         if t.fitted_by is not None:
-            from sim.config import available
+            if others is None:
+                from sim.config import available
 
-            names = available("calibration")
-            if t.fitted_by not in names or t.fitted_by == cal.name:
+                others = [n for n in available("calibration") if n != cal.name]
+            if t.fitted_by not in others:
                 raise ConfigError(f"{path}.fitted_by = {t.fitted_by!r} is not allowed: must "
                                   f"be another calibration of configs/calibration/: "
-                                  f"{', '.join(n for n in names if n != cal.name)}")
+                                  f"{', '.join(others)}")
             if t.held_out:
                 raise ConfigError(f"{path}.fitted_by = {t.fitted_by!r} is not allowed: the "
                                   f"target is held out (a validation is never fitted)")
@@ -442,6 +449,7 @@ def run_wave(cal: CalibrationConfig, folder, defaults: pd.DataFrame, executor=No
         if bar is not None:
             bar.close()
     noise = defaults.set_index("target")
+    here = set(cal.fitted_here)
     rows = []
     for row, values in enumerate(matrix):
         rec = dict(zip(pnames, values, strict=True))
@@ -470,7 +478,7 @@ def run_wave(cal: CalibrationConfig, folder, defaults: pd.DataFrame, executor=No
                 else float("nan")
             rec[name] = value
             rec[f"I.{name}"] = impl
-            if not t.held_out and t.fitted_by is None and np.isfinite(impl):
+            if name in here and np.isfinite(impl):
                 worst = max(worst, impl)
         rec["max_I"] = worst if complete else float("nan")
         rec["plausible"] = bool(complete and worst <= cal.cutoff)
@@ -518,8 +526,7 @@ def confirm_candidates(cal: CalibrationConfig, waves: pd.DataFrame, executor=Non
     if not frames:
         return pd.DataFrame()
     out = pd.concat(frames, ignore_index=True)
-    here = [n for n, t in cal.targets.items() if t.fitted_by is None]
-    fitted = out[~out["held_out"] & out["target"].isin(here)].copy()
+    fitted = out[out["target"].isin(cal.fitted_here)].copy()
     half = (fitted["hi"] - fitted["lo"]) / 2
     fitted["miss"] = (np.maximum(fitted["lo"] - fitted["simulated"], 0)
                       + np.maximum(fitted["simulated"] - fitted["hi"], 0)) / half
@@ -562,7 +569,7 @@ def confirm_summary(cal: CalibrationConfig, confirmed: pd.DataFrame,
                      f"targets in band (out: "
                      + (", ".join(fitted.loc[~fitted["in_band"], "target"]) or "none") + ")")
     best = confirmed[confirmed["best"]].iloc[0]
-    here = [n for n, t in cal.targets.items() if not t.held_out and t.fitted_by is None]
+    here = cal.fitted_here
     if shipped is not None:
         mine = confirmed[confirmed["best"] & confirmed["target"].isin(here)]
         theirs = shipped[shipped["target"].isin(here)]
@@ -590,7 +597,7 @@ def wave_summary(cal: CalibrationConfig, waves: pd.DataFrame) -> list[str]:
     misses across all rows) and the calibrated point (:func:`best_row`)."""
     if "wave" not in waves:
         waves = waves.assign(wave=1)
-    fitted = [n for n, t in cal.targets.items() if not t.held_out and t.fitted_by is None]
+    fitted = cal.fitted_here
     lines = []
     later = {n: t.fitted_by for n, t in cal.targets.items() if t.fitted_by is not None}
     if later:
